@@ -1,0 +1,307 @@
+"""Classify: train, save, load, apply and evaluate the conflation classifier.
+
+The model is a scikit-learn :class:`~sklearn.pipeline.Pipeline`: word n-grams, character
+n-grams and the domain cue features of :mod:`pipeline.features`, combined by a
+``FeatureUnion`` and fed to a logistic regression whose probabilities are calibrated
+(``CalibratedClassifierCV``, sigmoid). Three classes: ``conflates``, ``distinguishes``,
+``neither``.
+
+A model file (joblib) always has a model card beside it, ``NAME.card.json``: training data
+hash, label counts, stratified k-fold cross-validated metrics, versions, defaults, date,
+and the SHA-256 of the model file, which :func:`load_model` checks before unpickling.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from . import __version__, config
+from .errors import FramingError, ModelFileError
+from .features import DomainFeatures, evidence_spans
+from .labelled import data_hash, read_labelled
+from .store import atomic_path, write_json
+
+PROBA_COLUMNS = tuple(f"p_{label}" for label in config.LABELS)
+N_REASONS = 5
+
+
+def build_model(*, random_state: int = config.RANDOM_STATE) -> Pipeline:
+    """An untrained classifier pipeline (text -> label), ready for ``fit``/``predict_proba``."""
+    features = FeatureUnion([
+        ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, strip_accents="unicode")),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
+                                 max_features=60000)),
+        ("domain", DomainFeatures()),
+    ])
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=8.0, class_weight="balanced", max_iter=5000, random_state=random_state),
+        method="sigmoid", cv=3,
+    )
+    return Pipeline([("features", features), ("clf", classifier)])
+
+
+def card_path(model_path: str | Path) -> Path:
+    """The model card's path for a model file: ``models/x.joblib`` -> ``models/x.card.json``."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".card.json")
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def versions() -> dict:
+    import sklearn
+    import spacy
+
+    return {"framing": __version__, "python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "spacy": spacy.__version__, "pandas": pd.__version__, "numpy": np.__version__,
+            "joblib": joblib.__version__}
+
+
+def codebook_sha256() -> str | None:
+    return file_sha256(config.CODEBOOK) if config.CODEBOOK.is_file() else None
+
+
+def train(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    *,
+    random_state: int = config.RANDOM_STATE,
+    cv_folds: int = config.CV_FOLDS,
+) -> dict:
+    """Train on labelled files, write ``out`` (joblib) and its model card; return the card.
+
+    Cross-validation (stratified, ``cv_folds`` folds, fixed seed) measures the model before
+    the final fit on all data. Training twice on the same data gives the same card.
+
+    >>> card = train(["corpus/labelled/authored.jsonl"], "models/authored.joblib")
+    >>> round(card["cv"]["macro_f1"], 2)  # doctest: +SKIP
+    """
+    frame = read_labelled(paths)
+    counts = frame["label"].value_counts()
+    if len(counts) < len(config.LABELS) or counts.min() < cv_folds:
+        raise FramingError(
+            f"training needs every label at least {cv_folds} times (have: {counts.to_dict()})",
+            ", ".join(map(str, paths)), "label more passages of the missing classes",
+        )
+    texts, labels = frame["text"].tolist(), frame["label"].to_numpy()
+    folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
+    proba = cross_val_predict(build_model(random_state=random_state), texts, labels, cv=folds,
+                              method="predict_proba")
+    model = build_model(random_state=random_state).fit(texts, labels)
+
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        joblib.dump(model, tmp)
+    card = {
+        "model_file": out.name,
+        "model_sha256": file_sha256(out),
+        "data_sha256": data_hash(frame),
+        "data_files": [{"path": str(p), "sha256": file_sha256(p), "n": int((frame["file"] == str(p)).sum())}
+                       for p in map(Path, paths)],
+        "n": int(len(frame)),
+        "label_counts": {label: int(counts.get(label, 0)) for label in config.LABELS},
+        "cv": {"folds": cv_folds, **metrics(labels, proba)},
+        "labels": list(config.LABELS),
+        "codebook_sha256": codebook_sha256(),
+        "params": {"random_state": random_state, "model": _describe(model)},
+        "defaults": config.defaults(),
+        "versions": versions(),
+        "date": dt.date.today().isoformat(),
+    }
+    write_json(card_path(out), card)
+    return card
+
+
+def load_model(path: str | Path = config.DEFAULT_MODEL):
+    """Load a model after checking its file against the SHA-256 in its card; return (model, card).
+
+    joblib files run code when loaded: load only models from sources you trust. A missing
+    card or a hash mismatch raises :class:`~pipeline.errors.ModelFileError` before unpickling.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}", None, "train one with `framing train` or pass --model")
+    cpath = card_path(path)
+    if not cpath.is_file():
+        raise ModelFileError(f"no model card beside {path}", f"expected {cpath}",
+                             "refusing to load a model whose origin cannot be checked; retrain it with `framing train`")
+    try:
+        card = json.loads(cpath.read_text(encoding="utf-8"))
+        expected = card["model_sha256"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"unreadable model card ({exc})", str(cpath), "retrain the model with `framing train`")
+    actual = file_sha256(path)
+    if actual != expected:
+        raise ModelFileError(
+            f"model file {path} does not match its card (sha256 {actual[:12]}… but the card says {str(expected)[:12]}…)",
+            str(cpath), "the file was changed or replaced; load only models from trusted sources, or retrain",
+        )
+    return joblib.load(path), card
+
+
+def predict(model, texts: Sequence[str], *, explain: bool = True) -> pd.DataFrame:
+    """Label texts. Returns a DataFrame with ``label``, ``p_conflates``, ``p_distinguishes``,
+    ``p_neither`` and, with ``explain``, ``top_features`` and ``evidence`` (JSON strings):
+    the features that pushed each passage most toward its label, and the evidence spans
+    (offsets into the text) for ``conflates`` and ``distinguishes``.
+    """
+    columns = ["label", *PROBA_COLUMNS] + (["top_features", "evidence"] if explain else [])
+    if len(texts) == 0:
+        return pd.DataFrame(columns=columns)
+    features, clf = model.named_steps["features"], model.named_steps["clf"]
+    X = features.transform(list(texts))
+    proba = clf.predict_proba(X)
+    order = [list(clf.classes_).index(label) for label in config.LABELS]
+    proba = proba[:, order]
+    labels = np.asarray(config.LABELS)[proba.argmax(axis=1)]
+    frame = pd.DataFrame(proba, columns=list(PROBA_COLUMNS))
+    frame.insert(0, "label", labels)
+    if explain:
+        frame["top_features"] = _reasons(model, X, labels)
+        frame["evidence"] = [json.dumps(evidence_spans(t, lab), ensure_ascii=False) for t, lab in zip(texts, labels)]
+    return frame
+
+
+def metrics(y_true: Sequence[str], proba: np.ndarray, labels: Sequence[str] = config.LABELS) -> dict:
+    """Per-class P/R/F1, macro-F1, binary conflates-vs-rest figures, confusion, Brier score.
+
+    ``proba`` columns follow ``labels`` order.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(labels)[np.asarray(proba).argmax(axis=1)]
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(labels), zero_division=0)
+    per_class = {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+                 for i, lab in enumerate(labels)}
+    pos = config.POSITIVE_LABEL
+    true_pos, pred_pos = y_true == pos, y_pred == pos
+    tp, fp = int((true_pos & pred_pos).sum()), int((~true_pos & pred_pos).sum())
+    fn, tn = int((true_pos & ~pred_pos).sum()), int((~true_pos & ~pred_pos).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    onehot = (y_true[:, None] == np.asarray(labels)[None, :]).astype(float)
+    return {
+        "n": int(len(y_true)),
+        "macro_f1": float(np.mean(f)),
+        "per_class": per_class,
+        "binary": {
+            "precision": precision, "recall": recall,
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+            "tpr": recall, "fpr": fp / (fp + tn) if fp + tn else 0.0,
+            "positives": tp + fn, "negatives": fp + tn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        },
+        "confusion": {"labels": list(labels),
+                      "matrix": confusion_matrix(y_true, y_pred, labels=list(labels)).tolist()},
+        "brier": float(np.mean(np.sum((np.asarray(proba) - onehot) ** 2, axis=1))),
+    }
+
+
+def evaluate(
+    model_path: str | Path,
+    paths: Sequence[str | Path],
+    *,
+    misclassified: str | Path | None = None,
+    json_out: str | Path | None = None,
+) -> dict:
+    """Score a saved model on labelled files; optionally write misclassified passages (CSV)
+    and the figures as JSON (``{"n", "macro_f1", "binary", "per_class", "confusion", ...}``)."""
+    model, card = load_model(model_path)
+    frame = read_labelled(paths)
+    predicted = predict(model, frame["text"].tolist())
+    figures = metrics(frame["label"].to_numpy(), predicted[list(PROBA_COLUMNS)].to_numpy())
+    figures["model_sha256"] = card["model_sha256"]
+    figures["data_sha256"] = data_hash(frame)
+    if misclassified is not None:
+        wrong = frame.assign(predicted=predicted["label"].to_numpy(),
+                             **{c: predicted[c].to_numpy() for c in PROBA_COLUMNS},
+                             top_features=predicted["top_features"].to_numpy())
+        wrong = wrong[wrong["label"] != wrong["predicted"]]
+        with atomic_path(misclassified) as tmp:
+            wrong[["file", "line", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]].to_csv(tmp, index=False)
+    if json_out is not None:
+        write_json(json_out, figures)
+    return figures
+
+
+def check_labels(
+    paths: Sequence[str | Path],
+    *,
+    random_state: int = config.RANDOM_STATE,
+    cv_folds: int = config.CV_FOLDS,
+    min_confidence: float = 0.6,
+) -> pd.DataFrame:
+    """Likely label errors: passages whose cross-validated prediction confidently disagrees
+    with their label, ranked by how much more probable the predicted label is.
+
+    Columns: ``file``, ``line``, ``label``, ``predicted``, ``p_predicted``, ``p_given``,
+    ``margin``, ``text``.
+    """
+    frame = read_labelled(paths)
+    folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
+    proba = cross_val_predict(build_model(random_state=random_state), frame["text"].tolist(),
+                              frame["label"].to_numpy(), cv=folds, method="predict_proba")
+    labels = np.asarray(config.LABELS)
+    given = np.array([list(labels).index(lab) for lab in frame["label"]])
+    predicted = proba.argmax(axis=1)
+    rows = np.arange(len(frame))
+    out = frame[["file", "line", "label", "text"]].assign(
+        predicted=labels[predicted], p_predicted=proba[rows, predicted], p_given=proba[rows, given],
+    )
+    out["margin"] = out["p_predicted"] - out["p_given"]
+    out = out[(out["predicted"] != out["label"]) & (out["p_predicted"] >= min_confidence)]
+    return out.sort_values("margin", ascending=False)[
+        ["file", "line", "label", "predicted", "p_predicted", "p_given", "margin", "text"]
+    ].reset_index(drop=True)
+
+
+def _linear_weights(model) -> tuple[np.ndarray, list[str]]:
+    """Mean logistic-regression coefficients over the calibration folds, by class in LABELS order."""
+    clf = model.named_steps["clf"]
+    coefs = np.mean([c.estimator.coef_ for c in clf.calibrated_classifiers_], axis=0)
+    classes = list(clf.classes_)
+    return coefs[[classes.index(label) for label in config.LABELS]], list(
+        model.named_steps["features"].get_feature_names_out())
+
+
+def _reasons(model, X, labels: np.ndarray) -> list[str]:
+    """For each row, the features (words, cue features; not character n-grams, which say
+    little to a reader) contributing most toward its label, relative to the other classes."""
+    weights, names = _linear_weights(model)
+    relative = weights - weights.mean(axis=0, keepdims=True)
+    readable = np.array([not n.startswith("char__") for n in names])
+    X = X.tocsr()
+    reasons = []
+    for i, label in enumerate(labels):
+        row = X.getrow(i)
+        k = config.LABELS.index(label)
+        idx = row.indices[readable[row.indices]]
+        contrib = row.toarray().ravel()[idx] * relative[k, idx]
+        best = np.argsort(-contrib)[:N_REASONS]
+        reasons.append(json.dumps(
+            [{"feature": names[idx[j]].split("__", 1)[1], "weight": round(float(contrib[j]), 4)}
+             for j in best if contrib[j] > 0], ensure_ascii=False))
+    return reasons
+
+
+def _describe(model) -> str:
+    # A stable, human-readable description of the estimator (repr without memory addresses).
+    return " ".join(repr(model).split())

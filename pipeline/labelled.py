@@ -1,0 +1,164 @@
+"""Labelled passages: read and check the files the classifier learns from.
+
+One line format for the project's own files: JSON Lines with ``{"text", "label"}`` required
+and any other fields (``source``, ``style``, ``year``, ids) carried through. Labels made in
+annotation tools come straight back too:
+
+- Prodigy textcat JSONL: ``{"text", "label", "answer": "accept"}`` or choice tasks with
+  ``"accept": [LABEL]``; rejected and ignored answers carry no label and are skipped;
+- Doccano JSONL: ``{"text", "label": [LABEL]}`` (or ``"data"`` for the text);
+- CSV with ``text,label`` columns.
+
+:func:`read_labelled` returns a DataFrame with columns ``text``, ``label``, ``file``, ``line``
+plus every extra field; problems (unknown labels, empty texts, missing fields, conflicting
+duplicates) are collected with file and line and raised together as one
+:class:`~pipeline.errors.LabelledDataError`, so training never starts on bad data.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from . import config
+from .errors import FramingError, LabelledDataError
+
+Problem = tuple[str, "int | None", str]
+
+
+def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Read labelled files (JSONL, Prodigy, Doccano, CSV), validated; see module docs.
+
+    >>> df = read_labelled(["corpus/labelled/seed.jsonl"])
+    >>> sorted(df.label.unique())
+    ['conflates', 'distinguishes', 'neither']
+    """
+    rows: list[dict] = []
+    problems: list[Problem] = []
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise FramingError("no labelled files given", None, "name at least one .jsonl or .csv file")
+    for path in paths:
+        if not path.is_file():
+            problems.append((str(path), None, "file not found"))
+            continue
+        reader = _read_csv if path.suffix.lower() == ".csv" else _read_jsonl
+        for line, record in reader(path, problems):
+            row = _normalise(record, str(path), line, problems)
+            if row is not None:
+                rows.append(row)
+    problems.extend(_conflicts(rows))
+    if problems:
+        raise LabelledDataError(problems)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise FramingError("labelled files hold no labelled passages", ", ".join(map(str, paths)),
+                           "check that answers are 'accept' and texts are present")
+    return frame
+
+
+def data_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 over the (text, label) pairs, order-independent: the training data's identity."""
+    digest = hashlib.sha256()
+    for text, label in sorted(zip(frame["text"], frame["label"])):
+        digest.update(json.dumps([text, label], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _read_jsonl(path: Path, problems: list[Problem]):
+    try:
+        handle = path.open(encoding="utf-8-sig")
+    except OSError as exc:
+        problems.append((str(path), None, f"cannot open: {exc.strerror or exc}"))
+        return
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    problems.append((str(path), number, f"invalid JSON ({exc.msg})"))
+                    continue
+                if not isinstance(record, dict):
+                    problems.append((str(path), number, "a line must be a JSON object"))
+                    continue
+                yield number, record
+        except UnicodeDecodeError:
+            problems.append((str(path), None, "not UTF-8 text"))
+
+
+def _read_csv(path: Path, problems: list[Problem]):
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields = {f.lower(): f for f in (reader.fieldnames or [])}
+            if "text" not in fields or "label" not in fields:
+                problems.append((str(path), 1, f"CSV needs 'text' and 'label' columns (found: {', '.join(fields) or 'none'})"))
+                return
+            for number, row in enumerate(reader, start=2):
+                if None in row:
+                    problems.append((str(path), number, "row has more fields than the header"))
+                    continue
+                yield number, {k.lower(): v for k, v in row.items()}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        problems.append((str(path), None, f"cannot read CSV: {exc}"))
+
+
+def _normalise(record: dict, file: str, line: int, problems: list[Problem]) -> dict | None:
+    """One record in any supported format -> {text, label, file, line, ...extras}, or None."""
+    text = record.get("text", record.get("data"))
+    if text is None:
+        problems.append((file, line, "missing field 'text'"))
+        return None
+    if not isinstance(text, str) or not text.strip():
+        problems.append((file, line, "empty text"))
+        return None
+    label = _label_of(record, file, line, problems)
+    if label is None:
+        return None
+    extras = {k: v for k, v in record.items() if k not in ("text", "data", "label", "accept", "answer", "options")}
+    extras = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in extras.items()}
+    return {**extras, "text": text, "label": label, "file": file, "line": line}
+
+
+
+def _label_of(record: dict, file: str, line: int, problems: list[Problem]) -> str | None:
+    answer = record.get("answer")
+    if answer in ("reject", "ignore"):
+        return None  # Prodigy: no label was given; not an error
+    raw = record.get("label")
+    if isinstance(record.get("accept"), list):  # Prodigy choice interface
+        raw = record["accept"]
+    if isinstance(raw, list):  # Doccano / Prodigy choice: exactly one label
+        if len(raw) != 1:
+            problems.append((file, line, f"expected exactly one label, got {len(raw)}: {raw}"))
+            return None
+        raw = raw[0]
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        problems.append((file, line, "missing field 'label'"))
+        return None
+    label = str(raw).strip().lower()
+    if label not in config.LABELS:
+        problems.append((file, line, f"unknown label {raw!r} (expected one of: {', '.join(config.LABELS)})"))
+        return None
+    return label
+
+
+def _conflicts(rows: list[dict]) -> list[Problem]:
+    """Identical texts (whitespace-folded) given different labels."""
+    seen: dict[str, dict] = {}
+    problems = []
+    for row in rows:
+        key = " ".join(row["text"].split())
+        first = seen.setdefault(key, row)
+        if first is not row and first["label"] != row["label"]:
+            problems.append((row["file"], row["line"],
+                             f"same text labelled {row['label']!r} here but {first['label']!r} at {first['file']}:{first['line']}"))
+    return problems
