@@ -305,3 +305,96 @@ def _reasons(model, X, labels: np.ndarray) -> list[str]:
 def _describe(model) -> str:
     # A stable, human-readable description of the estimator (repr without memory addresses).
     return " ".join(repr(model).split())
+
+
+SUGGEST_STRATEGIES = ("uncertainty", "per-outlet")
+
+
+def suggest(
+    results_dir: str | Path,
+    *,
+    n: int = 50,
+    strategy: str = "uncertainty",
+    random_state: int = config.RANDOM_STATE,
+    max_similarity: float = 0.5,
+) -> pd.DataFrame:
+    """Passages worth labelling next, from a run's outputs.
+
+    ``uncertainty``: the classified passages the model is least sure about (smallest margin
+    between its two most probable labels), skipping near-duplicates of passages already
+    picked (word-shingle Jaccard > ``max_similarity``), so the batch is diverse.
+    ``per-outlet``: a stratified random sample of classified passages, an equal share from
+    each outlet, to check that the model works equally well across outlets.
+
+    Returns columns ``passage_id``, ``article_id``, ``outlet``, ``source_path``, ``text``,
+    ``label`` (predicted), the probabilities and ``margin``.
+    """
+    if strategy not in SUGGEST_STRATEGIES:
+        raise FramingError(f"unknown strategy {strategy!r}", None, f"use one of: {', '.join(SUGGEST_STRATEGIES)}")
+    passages, articles = _read_results(results_dir)
+    pool = passages[passages["reason"] == "classified"].merge(
+        articles[["article_id", "outlet", "source_path", "title"]], on="article_id", how="left")
+    probs = pool[list(PROBA_COLUMNS)].to_numpy()
+    top2 = np.sort(probs, axis=1)[:, -2:] if len(pool) else np.zeros((0, 2))
+    pool = pool.assign(margin=top2[:, 1] - top2[:, 0])
+    if strategy == "per-outlet":
+        pool["outlet"] = pool["outlet"].fillna("").replace("", "(unknown)")
+        outlets = sorted(pool["outlet"].unique())
+        per = max(1, -(-n // max(1, len(outlets))))
+        picked = pd.concat(
+            [g.sample(n=min(per, len(g)), random_state=random_state) for _, g in pool.groupby("outlet", sort=True)]
+        ) if len(pool) else pool
+        picked = picked.head(n)
+    else:
+        ordered = pool.sort_values(["margin", "passage_id"])
+        chosen, shingles = [], []
+        for idx, text in zip(ordered.index, ordered["text"]):
+            words = _shingles(text)
+            if any(_jaccard(words, s) > max_similarity for s in shingles):
+                continue
+            chosen.append(idx)
+            shingles.append(words)
+            if len(chosen) >= n:
+                break
+        picked = ordered.loc[chosen]
+    columns = ["passage_id", "article_id", "outlet", "source_path", "title", "text", "label", *PROBA_COLUMNS, "margin"]
+    return picked[columns].reset_index(drop=True)
+
+
+def write_suggestions(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write suggestions as JSONL that Prodigy, Doccano and Label Studio import:
+    ``{"text", "meta": {passage_id, article_id, outlet, source_path, predicted, p_*}}``."""
+    lines = []
+    for row in frame.itertuples(index=False):
+        meta = {"passage_id": row.passage_id, "article_id": row.article_id, "outlet": row.outlet or "",
+                "source_path": row.source_path, "title": row.title or "", "predicted": row.label,
+                **{c: round(float(getattr(row, c)), 4) for c in PROBA_COLUMNS}}
+        lines.append(json.dumps({"text": row.text, "meta": meta}, ensure_ascii=False))
+    from .store import write_text
+
+    write_text(out, "\n".join(lines) + ("\n" if lines else ""))
+    return Path(out)
+
+
+def _read_results(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    results_dir = Path(results_dir)
+    tables = []
+    for name in ("passages", "articles"):
+        for suffix in (".parquet", ".csv"):
+            path = results_dir / f"{name}{suffix}"
+            if path.is_file():
+                tables.append(pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, keep_default_na=False))
+                break
+        else:
+            raise FramingError(f"no {name}.parquet or {name}.csv in {results_dir}", None,
+                               "point at the --out folder of `framing run`")
+    return tables[0], tables[1]
+
+
+def _shingles(text: str, k: int = 3) -> set:
+    words = text.lower().split()
+    return {tuple(words[i:i + k]) for i in range(max(1, len(words) - k + 1))}
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0

