@@ -152,11 +152,11 @@ def _label_of(record: dict, file: str, line: int, problems: list[Problem]) -> st
 
 
 def _conflicts(rows: list[dict]) -> list[Problem]:
-    """Identical texts (whitespace-folded) given different labels."""
+    """Identical texts (case and whitespace folded) given different labels."""
     seen: dict[str, dict] = {}
     problems = []
     for row in rows:
-        key = " ".join(row["text"].split())
+        key = " ".join(row["text"].lower().split())
         first = seen.setdefault(key, row)
         if first is not row and first["label"] != row["label"]:
             problems.append((row["file"], row["line"],

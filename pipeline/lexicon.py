@@ -146,8 +146,9 @@ EVIDENCE_KINDS = {
 # Deliberately broad (credit, score, rating, trust, every actor): it must never drop a
 # passage that conflates or distinguishes; tested for recall 1.0 on the labelled corpus.
 RELEVANCE = re.compile(
-    rf"credit|scor(?:e|es|ed|ing)\b|ratings?\b|rated\b|blacklist|black\ list|red\ list|dishonest|laolai|trustworth|"
-    rf"untrustworth|reputation|信用|评分|{PRIVATE_NAME.pattern}|{STATE_NAME.pattern}",
+    rf"credit|scor(?:e|es|ed|ing|ecards?|ers?)\b|rat(?:e|es|ed|ing|ings)\b|blacklist|black\ list|red\ list|"
+    rf"dishonest|laolai|trustworth|untrustworth|reputation|licen[cs]e|people['’]?s?\ bank|communist\ party|"
+    rf"信用|评分|{PRIVATE_NAME.pattern}|{STATE_NAME.pattern}|{PRIVATE_MECHANIC.pattern}",
     re.IGNORECASE | re.VERBOSE,
 )
 

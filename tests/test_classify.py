@@ -1,0 +1,151 @@
+import json
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.pipeline import Pipeline
+
+from pipeline import config
+from pipeline.classify import (build_model, card_path, check_labels, evaluate, load_model, metrics, predict, train)
+from pipeline.errors import FramingError, ModelFileError
+from pipeline.features import DomainFeatures, cue_features, evidence_spans
+
+
+def test_classify_model_is_a_sklearn_pipeline():
+    model = build_model()
+    assert isinstance(model, Pipeline)
+    assert [name for name, _ in model.named_steps["features"].transformer_list] == ["word", "char", "domain"]
+
+
+def test_classify_train_writes_model_and_card(small_model):
+    card = json.loads(card_path(small_model).read_text())
+    assert card["label_counts"] == {"conflates": 20, "distinguishes": 20, "neither": 20}
+    assert card["cv"]["folds"] == 5
+    for key in ("macro_f1", "per_class", "binary", "confusion", "brier"):
+        assert key in card["cv"]
+    assert set(card["cv"]["per_class"]) == set(config.LABELS)
+    assert np.array(card["cv"]["confusion"]["matrix"]).sum() == 60
+    assert card["versions"]["scikit-learn"] and card["date"]
+    assert len(card["data_sha256"]) == 64 and len(card["model_sha256"]) == 64
+
+
+def test_classify_training_twice_gives_the_same_card(small_labelled, tmp_path):
+    a, b = tmp_path / "a.joblib", tmp_path / "b.joblib"
+    card_a, card_b = train([small_labelled], a), train([small_labelled], b)
+    for card in (card_a, card_b):
+        card.pop("model_file")
+    assert card_a == card_b
+
+
+def test_classify_round_trip_predicts_the_same(small_model, tmp_path):
+    model, card = load_model(small_model)
+    texts = ["Sesame Credit is the government's social credit score.", "The weather in Paris was mild."]
+    first = predict(model, texts)
+    copy = tmp_path / "copy.joblib"
+    copy.write_bytes(small_model.read_bytes())
+    card_path(copy).write_text(card_path(small_model).read_text())
+    again = predict(load_model(copy)[0], texts)
+    assert first.equals(again)
+    assert list(first.columns) == ["label", "p_conflates", "p_distinguishes", "p_neither", "top_features", "evidence"]
+    assert np.allclose(first[["p_conflates", "p_distinguishes", "p_neither"]].sum(axis=1), 1.0)
+
+
+def test_classify_reasons_name_readable_features(small_model):
+    model, _ = load_model(small_model)
+    out = predict(model, ["Under the social credit system the government gives every citizen a score from 350 to 950."])
+    reasons = json.loads(out.loc[0, "top_features"])
+    assert 1 <= len(reasons) <= 5
+    assert all(r["weight"] > 0 and not r["feature"].startswith("char") for r in reasons)
+
+
+def test_classify_refuses_tampered_model(small_model, tmp_path):
+    tampered = tmp_path / "m.joblib"
+    tampered.write_bytes(small_model.read_bytes() + b"\x00")
+    card_path(tampered).write_text(card_path(small_model).read_text())
+    with pytest.raises(ModelFileError, match="does not match its card"):
+        load_model(tampered)
+
+
+def test_classify_refuses_model_without_card(small_model, tmp_path):
+    lonely = tmp_path / "lonely.joblib"
+    lonely.write_bytes(small_model.read_bytes())
+    with pytest.raises(ModelFileError, match="no model card beside"):
+        load_model(lonely)
+
+
+def test_classify_refuses_to_train_without_every_label(tmp_path):
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps({"text": f"text {i}", "label": "neither" if i % 2 else "conflates"}) + "\n"
+                            for i in range(20)))
+    with pytest.raises(FramingError, match="every label at least 5 times"):
+        train([path], tmp_path / "m.joblib")
+
+
+def test_metrics_hand_computed():
+    y = ["conflates", "conflates", "neither", "distinguishes", "neither"]
+    proba = np.array([[.9, .05, .05], [.2, .1, .7], [.6, .2, .2], [.1, .8, .1], [.1, .1, .8]])
+    m = metrics(y, proba)
+    # conflates: tp=1 (row 0), fp=1 (row 2), fn=1 (row 1)
+    assert m["binary"]["precision"] == 0.5 and m["binary"]["recall"] == 0.5 and m["binary"]["f1"] == 0.5
+    assert m["binary"]["fpr"] == pytest.approx(1 / 3)
+    assert m["confusion"]["matrix"] == [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+    assert m["per_class"]["distinguishes"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    expected_brier = np.mean([.1**2 + .05**2 + .05**2, .8**2 + .1**2 + .7**2, .6**2 + .2**2 + .8**2,
+                              .1**2 + .2**2 + .1**2, .1**2 + .1**2 + .2**2])
+    assert m["brier"] == pytest.approx(expected_brier)
+
+
+def test_evaluate_writes_json_and_misclassified(small_model, small_labelled, tmp_path):
+    figures = evaluate(small_model, [small_labelled], misclassified=tmp_path / "wrong.csv", json_out=tmp_path / "e.json")
+    saved = json.loads((tmp_path / "e.json").read_text())
+    for key in ("n", "macro_f1", "binary", "per_class", "confusion"):
+        assert key in saved
+    assert set(saved["binary"]) >= {"precision", "recall", "f1"}
+    assert saved["n"] == 60 == figures["n"]
+    wrong = (tmp_path / "wrong.csv").read_text().splitlines()
+    assert wrong[0].startswith("file,line,label,predicted,p_conflates")
+
+
+def test_check_labels_ranks_a_planted_error_first(small_labelled, tmp_path):
+    rows = [json.loads(line) for line in small_labelled.read_text().splitlines()]
+    planted = next(r for r in rows if r["label"] == "neither" and "Sesame" not in r["text"])
+    planted_text = planted["text"]
+    planted["label"] = "conflates"
+    path = tmp_path / "planted.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    suspects = check_labels([path], min_confidence=0.0)
+    assert planted_text in suspects["text"].head(5).tolist()
+    assert (suspects["predicted"] != suspects["label"]).all()
+    assert suspects["margin"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    "text, present",
+    [
+        ("Under the government's system your friends' scores drag yours down.",
+         {"passage_private_mechanic+state_attribution", "sentence_private_mechanic+state_attribution"}),
+        ("Sesame Credit is not part of the official system, though the two are often confused.",
+         {"passage_private_name+distinction", "sentence_private_name+distinction"}),
+        ("Sesame Credit scores users from 350 to 950.", {"name_only_private"}),
+        ("The weather is fine.", {"no_cues"}),
+    ],
+)
+def test_cue_features_capture_relations(text, present):
+    feats = cue_features(text)
+    assert {name for name in present if feats[name] > 0} == present
+
+
+def test_domain_features_transformer_shape():
+    X = DomainFeatures().fit(["a"]).transform(["Sesame Credit", "the state", ""])
+    assert X.shape == (3, len(cue_features("")))
+
+
+def test_evidence_spans_for_conflates_and_distinguishes():
+    text = "Under the social credit system, buying video games lowers your score."
+    spans = evidence_spans(text, "conflates")
+    kinds = {s["kind"] for s in spans}
+    assert kinds == {"private_pilot", "state_attribution"}
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in spans)
+    assert evidence_spans(text, "neither") == []
+    dist = evidence_spans("Sesame Credit is separate from the state system.", "distinguishes")
+    assert {"distinction", "private_pilot"} == {s["kind"] for s in dist}

@@ -1,0 +1,94 @@
+"""Checks of the committed labelled corpus and of the cross-source figures cited in the README."""
+import collections
+import json
+
+import pytest
+
+from pipeline import config, lexicon
+from pipeline.labelled import read_labelled
+from pipeline.passages import split_passages
+
+ROOT = config.PROJECT_DIR
+LABELLED_FILES = sorted((ROOT / "corpus" / "labelled").glob("*.jsonl"))
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", LABELLED_FILES, ids=lambda p: p.name)
+def test_corpus_file_is_valid(path):
+    # read_labelled raises on unknown labels, empty texts, missing fields and conflicting duplicates.
+    frame = read_labelled([path])
+    assert set(frame["label"]) <= set(config.LABELS)
+    assert frame["text"].str.strip().str.len().min() > 0
+
+
+def test_corpus_has_the_required_files():
+    assert {p.name for p in LABELLED_FILES} >= {"seed.jsonl", "authored.jsonl"}
+
+
+def test_corpus_seed_covers_every_passage_of_the_sample_articles():
+    rows = _rows(ROOT / "corpus" / "labelled" / "seed.jsonl")
+    expected = []
+    for path in sorted((ROOT / "corpus" / "articles").glob("*.txt")):
+        expected += [(path.name, p.index, p.text) for p in split_passages(path.stem, path.read_text(encoding="utf-8"))]
+    assert [(r["article"], r["passage_index"], r["text"]) for r in rows] == expected
+
+
+def test_corpus_authored_size_balance_and_metadata():
+    rows = _rows(ROOT / "corpus" / "labelled" / "authored.jsonl")
+    counts = collections.Counter(r["label"] for r in rows)
+    assert len(rows) >= 900 and min(counts.values()) >= 250, counts
+    assert all(r.get("source") and r.get("style") and 2014 <= int(r["year"]) <= 2025 for r in rows)
+    assert len({r["style"] for r in rows}) >= 9
+    assert {int(r["year"]) for r in rows} == set(range(2014, 2026))
+    lengths = [len(r["text"].split()) for r in rows]
+    assert min(lengths) >= 20 and max(lengths) <= 150
+
+
+def _shingles(text, k=5):
+    words = text.lower().split()
+    return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def test_corpus_authored_has_no_near_copies():
+    rows = _rows(ROOT / "corpus" / "labelled" / "authored.jsonl")
+    shingles = [_shingles(r["text"]) for r in rows]
+    index = collections.defaultdict(set)
+    for i, s in enumerate(shingles):
+        for g in s:
+            index[g].add(i)
+    near = []
+    for i, s in enumerate(shingles):
+        candidates = collections.Counter(j for g in s for j in index[g] if j < i)
+        for j, shared in candidates.items():
+            if shared / len(s | shingles[j]) > 0.3:
+                near.append((rows[j]["id"], rows[i]["id"]))
+    assert near == []
+
+
+def test_corpus_authored_has_conflating_passages_without_the_words_social_credit():
+    rows = _rows(ROOT / "corpus" / "labelled" / "authored.jsonl")
+    without = [r for r in rows if r["label"] == "conflates" and "social credit" not in r["text"].lower()]
+    assert len(without) >= 30
+
+
+def test_relevance_filter_recall_is_one_on_every_labelled_file():
+    frame = read_labelled(LABELLED_FILES)
+    topical = frame[frame["label"] != "neither"]
+    missed = [t for t in topical["text"] if not lexicon.is_relevant(t)]
+    assert missed == []
+    assert len(topical) > 600
+
+
+@pytest.mark.slow
+def test_cross_source_authored_to_seed(tmp_path):
+    """The figure in the README: trained on authored.jsonl alone, evaluated on seed.jsonl."""
+    from pipeline.classify import evaluate, train
+
+    model = tmp_path / "authored.joblib"
+    train([ROOT / "corpus" / "labelled" / "authored.jsonl"], model)
+    figures = evaluate(model, [ROOT / "corpus" / "labelled" / "seed.jsonl"])
+    assert figures["binary"]["f1"] >= 0.85, figures["binary"]
+    assert figures["macro_f1"] >= 0.80, figures["per_class"]
