@@ -73,6 +73,7 @@ _FIELDS = {
     "outlet": ("media_name", "outlet", "source"),
 }
 _META_FIELDS = ("title", "outlet", "date", "url")
+_TEXT_NAMES = ", ".join(_FIELDS["text"])
 
 _SNIFF_BYTES = 64 * 1024  # binary checks look at the start of a file only
 _MAGIC = (
@@ -161,7 +162,8 @@ def _iter_articles(root: Path, max_bytes: int) -> Iterator[Article | IngestError
             return
         metadata: dict[str, dict] = {}
         if os.path.lexists(root / config.METADATA_FILE):
-            metadata, problem = _read_metadata(root / config.METADATA_FILE, config.METADATA_FILE, max_bytes)
+            meta_path = root / config.METADATA_FILE
+            metadata, problem = _read_metadata(meta_path, config.METADATA_FILE, max_bytes)
             if problem is not None:
                 yield problem
         for item in _walk(root):
@@ -171,7 +173,7 @@ def _iter_articles(root: Path, max_bytes: int) -> Iterator[Article | IngestError
                 rel, path = item
                 yield from _read_file(path, rel, max_bytes, metadata.get(rel, {}))
     except Exception as exc:  # last resort: every file is guarded, but the walk itself may fail
-        yield IngestError(root.name or str(root), None, f"could not read: {type(exc).__name__}: {exc}")
+        yield IngestError(root.name or str(root), None, _unexpected(exc))
 
 
 def _read_single(path: Path, max_bytes: int) -> Iterator[Article | IngestError]:
@@ -180,7 +182,8 @@ def _read_single(path: Path, max_bytes: int) -> Iterator[Article | IngestError]:
         yield IngestError(str(path), None, "no such file or folder")
     elif path.suffix.lower() not in config.INPUT_SUFFIXES:
         expected = ", ".join(config.INPUT_SUFFIXES)
-        yield IngestError(path.name, None, f"unsupported file type {path.suffix!r} (expected one of {expected})")
+        reason = f"unsupported file type {path.suffix!r} (expected one of {expected})"
+        yield IngestError(path.name, None, reason)
     else:
         yield from _read_file(path, path.name, max_bytes, {})
 
@@ -212,7 +215,7 @@ def _walk(root: Path) -> Iterator[tuple[str, Path] | IngestError]:
             yield IngestError(_printable(rel), None, f"could not read: {exc.strerror or exc}")
             continue
         if _SURROGATE.search(rel):
-            yield IngestError(_printable(rel), None, "file or folder name is not valid UTF-8; rename it")
+            yield IngestError(_printable(rel), None, "name is not valid UTF-8; rename it")
         elif kind == "folder":
             stack.append((Path(entry.path), f"{rel}/", iter(_listing(Path(entry.path), rel))))
         elif kind == "linked folder":
@@ -245,13 +248,17 @@ def _symlinked_folder(link: Path, parent: Path, rel: str) -> IngestError:
     target = os.path.realpath(link)
     here = os.path.realpath(parent)
     if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
-        return IngestError(rel, None, f"symlink loop: the link points back to {target}, which contains it")
+        return IngestError(rel, None, f"symlink loop: points back to {target}, which contains it")
     return IngestError(
         rel,
         None,
         f"symlinked folder not followed (links can loop or count articles twice); "
         f"read {target} as its own input, or copy it here",
     )
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"could not read: {type(exc).__name__}: {exc}"
 
 
 def _printable(text: str) -> str:
@@ -262,7 +269,9 @@ def _printable(text: str) -> str:
 # --- one file --------------------------------------------------------------------------------
 
 
-def _read_file(path: Path, rel: str, max_bytes: int, defaults: dict) -> Iterator[Article | IngestError]:
+def _read_file(
+    path: Path, rel: str, max_bytes: int, defaults: dict
+) -> Iterator[Article | IngestError]:
     """Every Article and IngestError in one file; any failure becomes an IngestError."""
     try:
         problem = _check_file(path, max_bytes)
@@ -277,7 +286,7 @@ def _read_file(path: Path, rel: str, max_bytes: int, defaults: dict) -> Iterator
     except PermissionError:
         yield IngestError(rel, None, "permission denied")
     except Exception as exc:  # one bad file must never stop the batch
-        yield IngestError(rel, None, f"could not read: {type(exc).__name__}: {exc}")
+        yield IngestError(rel, None, _unexpected(exc))
 
 
 def _check_file(path: Path, max_bytes: int) -> str | None:
@@ -305,7 +314,11 @@ def _check_file(path: Path, max_bytes: int) -> str | None:
 
 def _fill(article: Article, defaults: dict) -> Article:
     """Fill the fields the file does not carry from its metadata.csv row; the file wins."""
-    missing = {field: defaults[field] for field in _META_FIELDS if not getattr(article, field) and defaults.get(field)}
+    missing = {
+        field: defaults[field]
+        for field in _META_FIELDS
+        if defaults.get(field) and not getattr(article, field)
+    }
     return dataclasses.replace(article, **missing) if missing else article
 
 
@@ -337,7 +350,8 @@ def _load(path: Path, *, html: bool = False) -> tuple[str, str]:
     try:
         text = data.decode(codec, errors)
     except UnicodeDecodeError as exc:  # only after a byte-order mark: other choices are checked
-        raise FramingError(f"undecodable text: not valid {name} ({exc.reason} at byte {exc.start})") from None
+        problem = f"{exc.reason} at byte {exc.start}"
+        raise FramingError(f"undecodable text: not valid {name} ({problem})") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _is_blank(text):
         raise FramingError(_blank_reason(text))
@@ -436,7 +450,11 @@ def _guess_encoding(data: bytes) -> str | None:
     """
     import charset_normalizer  # imported on first use: it is slow to import
 
-    matches = [m for m in charset_normalizer.from_bytes(data) if not m.encoding.startswith(("utf_16", "utf_32"))]
+    matches = [
+        match
+        for match in charset_normalizer.from_bytes(data)
+        if not match.encoding.startswith(("utf_16", "utf_32"))
+    ]
     if not matches:
         return None
     best = min(matches, key=lambda match: match.chaos)
@@ -451,9 +469,12 @@ def _guess_encoding(data: bytes) -> str | None:
     return None
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
+
+
 def _declared_charset(head: bytes) -> str | None:
     """The charset an HTML page declares in ``<meta charset>`` or ``http-equiv``, if any."""
-    found = re.search(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", head, re.IGNORECASE)
+    found = _META_CHARSET.search(head)
     return found.group(1).decode("ascii") if found else None
 
 
@@ -525,7 +546,10 @@ _MONTHS = {
 _DATE_PATTERNS = (
     (re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)"), (1, 3, 4)),
     (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), (1, 2, 3)),
-    (re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s.\-/]+([A-Za-z]{3,9})\.?[\s,.\-/]+(\d{4})(?!\d)"), (3, 2, 1)),
+    (
+        re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s.\-/]+([A-Za-z]{3,9})\.?[\s,.\-/]+(\d{4})(?!\d)"),
+        (3, 2, 1),
+    ),
     (re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)"), (3, 1, 2)),
 )
 
@@ -539,9 +563,9 @@ def _parse_date(raw: str) -> str:
     for pattern, (year, month, day) in _DATE_PATTERNS:
         for found in pattern.finditer(raw):
             month_text = found.group(month)
-            month_number = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text.lower())
+            number = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text.lower(), 0)
             try:
-                return dt.date(int(found.group(year)), month_number or 0, int(found.group(day))).isoformat()
+                return dt.date(int(found.group(year)), number, int(found.group(day))).isoformat()
             except ValueError:
                 continue
     return raw
@@ -563,7 +587,7 @@ def _found(names: Iterable) -> str:
 
 
 def _record(
-    rel: str, record: int | None, raw: dict | list[tuple[str, str]], encoding: str, label: str | None
+    rel: str, record: int | None, raw: dict | list, encoding: str, label: str | None
 ) -> Article | IngestError:
     """An Article from one JSON object or CSV row (``(column, cell)`` pairs), or an IngestError."""
 
@@ -576,8 +600,8 @@ def _record(
         fields.setdefault(_norm_key(key), value)  # the first spelling of a name wins
     present = [fields[name] for name in _FIELDS["text"] if name in fields]
     if not present:
-        expected = ", ".join(_FIELDS["text"])
-        return failed(f"no text field: expected one of {expected} (found: {_found(k for k, _ in pairs)})")
+        found = _found(key for key, _ in pairs)
+        return failed(f"no text field: expected one of {_TEXT_NAMES} (found: {found})")
     texts = []
     for value in present:
         if isinstance(value, list) and all(isinstance(part, str) for part in value):
@@ -588,17 +612,22 @@ def _record(
     text = next((value for value in texts if not _is_blank(value)), None)
     if text is None:
         return failed(_blank_reason(texts[0]))
-    meta = {}
-    for field in _META_FIELDS:
-        meta[field] = next(
-            (value for name in _FIELDS[field] if name in fields and (value := _scalar(fields[name]))), ""
-        )
-    return _article(rel, record, meta, _normalise(_fix_surrogates(text)), encoding)
+    return _article(rel, record, _meta_fields(fields), _normalise(_fix_surrogates(text)), encoding)
+
+
+def _meta_fields(fields: dict) -> dict:
+    """Title, outlet, date and url from normalised field names: the first non-empty name wins."""
+    return {
+        field: next((value for name in _FIELDS[field] if (value := _scalar(fields.get(name)))), "")
+        for field in _META_FIELDS
+    }
+
+
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
 
 
 def _json_type(value) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
-    return names.get(type(value), "a number")
+    return _JSON_TYPES.get(type(value), "a number")
 
 
 def _json_problem(exc: ValueError, *, line: bool = True) -> str:
@@ -626,9 +655,11 @@ def _read_json(path: Path, rel: str) -> Iterator[Article | IngestError]:
             if isinstance(item, dict):
                 yield _record(rel, number, item, encoding, f"item {number}")
             else:
-                yield IngestError(rel, number, f"item {number}: expected an article object, found {_json_type(item)}")
+                found = _json_type(item)
+                yield IngestError(rel, number, f"item {number}: expected an article object, found {found}")
     else:
-        raise FramingError(f"JSON holds {_json_type(data)}, expected an article object or a list of them")
+        found = _json_type(data)
+        raise FramingError(f"JSON holds {found}, expected an article object or a list of them")
 
 
 def _read_jsonl(path: Path, rel: str) -> Iterator[Article | IngestError]:
@@ -642,7 +673,7 @@ def _read_jsonl(path: Path, rel: str) -> Iterator[Article | IngestError]:
                 seen = True
                 yield _jsonl_line(rel, number, line, encoding)
         except UnicodeDecodeError:
-            yield IngestError(rel, None, f"undecodable text after line {number} (not valid {encoding}); the rest of the file was skipped")
+            yield IngestError(rel, None, _cut_short(f"line {number}", encoding))
             return
     if not seen:
         raise FramingError("text is only whitespace")
@@ -652,11 +683,13 @@ def _jsonl_line(rel: str, number: int, line: str, encoding: str) -> Article | In
     try:
         data = json.loads(line)
     except ValueError as exc:
-        return IngestError(rel, number, f"line {number}: invalid JSON ({_json_problem(exc, line=False)})")
+        problem = _json_problem(exc, line=False)
+        return IngestError(rel, number, f"line {number}: invalid JSON ({problem})")
     except RecursionError:
         return IngestError(rel, number, f"line {number}: invalid JSON (nested too deeply)")
     if not isinstance(data, dict):
-        return IngestError(rel, number, f"line {number}: expected a JSON object, found {_json_type(data)}")
+        found = _json_type(data)
+        return IngestError(rel, number, f"line {number}: expected a JSON object, found {found}")
     return _record(rel, number, data, encoding, f"line {number}")
 
 
@@ -667,7 +700,8 @@ def _csv_rows(handle) -> Iterator[tuple[int, list[str] | None, csv.Error | None]
     rest of the file into one field; after any other error the next row is read afresh.
     """
     first = handle.readline()
-    reader = csv.reader(itertools.chain([first], handle), delimiter=_sniff_delimiter(first), strict=True)
+    delimiter = _sniff_delimiter(first)
+    reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
     while True:
         start = reader.line_num + 1
         try:
@@ -680,13 +714,19 @@ def _csv_rows(handle) -> Iterator[tuple[int, list[str] | None, csv.Error | None]
         yield start, row, None
 
 
-def _csv_problem(exc: csv.Error, *, header: bool = False) -> str:
-    unclosed = "unexpected end of data" in str(exc)  # strict mode's word for a quote left open
-    if header:
-        return "unclosed quote" if unclosed else str(exc)
-    if unclosed:
+def _csv_problem(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):  # strict mode's words for a quote left open
         return "unclosed quote: the field runs to the end of the file; rows before it were read"
     return f"malformed CSV ({exc})"
+
+
+def _bad_header(line: int, exc: csv.Error) -> str:
+    problem = "unclosed quote" if "unexpected end of data" in str(exc) else str(exc)
+    return f"malformed CSV header on line {line} ({problem})"
+
+
+def _cut_short(last_good: str, encoding: str) -> str:
+    return f"undecodable text after {last_good} (not valid {encoding}); the rest of the file was skipped"
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -712,8 +752,8 @@ def _read_csv(path: Path, rel: str) -> Iterator[Article | IngestError]:
             for start, row, problem in _csv_rows(handle):
                 if header is None:
                     if problem:
-                        raise FramingError(f"malformed CSV header on line {start} ({_csv_problem(problem, header=True)})")
-                    if any(cell.strip() for cell in row):  # blank lines before the header are skipped
+                        raise FramingError(_bad_header(start, problem))
+                    if any(cell.strip() for cell in row):  # blank lines before it are skipped
                         header = _csv_header(row)
                     continue
                 number += 1  # blank rows count too, so numbers match a spreadsheet's
@@ -728,7 +768,7 @@ def _read_csv(path: Path, rel: str) -> Iterator[Article | IngestError]:
                 else:
                     yield _record(rel, number, list(zip(header, fitted)), encoding, f"row {number}")
         except UnicodeDecodeError:
-            yield IngestError(rel, None, f"undecodable text after row {number} (not valid {encoding}); the rest of the file was skipped")
+            yield IngestError(rel, None, _cut_short(f"row {number}", encoding))
             return
     if header is None:
         raise FramingError("text is only whitespace")
@@ -743,8 +783,8 @@ def _ragged(row: list[str], header: list[str]) -> str:
 def _csv_header(row: list[str]) -> list[str]:
     names = [_norm_key(name) for name in row]
     if not any(name in names for name in _FIELDS["text"]):
-        expected = ", ".join(_FIELDS["text"])
-        raise FramingError(f"no text column: expected one of {expected} (found: {_found(name.strip() for name in row)})")
+        found = _found(name.strip() for name in row)
+        raise FramingError(f"no text column: expected one of {_TEXT_NAMES} (found: {found})")
     return names
 
 
@@ -783,17 +823,14 @@ def _front_matter(text: str) -> tuple[dict, str]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""  # +1 for "---", +1 1-based
-        raise FramingError(f"malformed YAML front matter: {getattr(exc, 'problem', None) or exc}{where}") from None
+        problem = getattr(exc, "problem", None) or exc
+        raise FramingError(f"malformed YAML front matter: {problem}{where}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise FramingError("malformed front matter: expected 'key: value' lines")
     fields = {_norm_key(key): value for key, value in data.items()}
-    meta = {
-        field: next((value for name in _FIELDS[field] if (value := _scalar(fields.get(name)))), "")
-        for field in _META_FIELDS
-    }
-    return meta, rest[end.end() :]
+    return _meta_fields(fields), rest[end.end() :]
 
 
 def _read_html(path: Path, rel: str) -> Iterator[Article]:
@@ -834,12 +871,17 @@ _BOILERPLATE_WORDS = frozenset(
     "advert adverts advertisement advertising popup modal sidebar masthead footer outbrain taboola "
     "widget tags skip".split()
 )
-_BOILERPLATE_PREFIXES = ("share", "social", "cookie", "newsletter", "breadcrumb", "advert", "sponsor", "related", "navbar", "menu")
-_BOILERPLATE_ROLES = frozenset("navigation banner contentinfo complementary search menu menubar dialog alertdialog".split())
+_BOILERPLATE_PREFIXES = (
+    "share", "social", "cookie", "newsletter", "breadcrumb", "advert", "sponsor", "related",
+    "navbar", "menu",
+)  # fmt: skip
+_BOILERPLATE_ROLES = frozenset(
+    "navigation banner contentinfo complementary search menu menubar dialog alertdialog".split()
+)
 _DATE_META = (
-    "article:published_time", "og:published_time", "date", "pubdate", "publish-date", "publishdate",
-    "publish_date", "datepublished", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
-    "parsely-pub-date",
+    "article:published_time", "og:published_time", "date", "pubdate", "publish-date",
+    "publishdate", "publish_date", "datepublished", "dc.date", "dc.date.issued",
+    "dcterms.created", "sailthru.date", "parsely-pub-date",
 )  # fmt: skip
 
 
@@ -865,8 +907,12 @@ def _html_metadata(soup) -> dict:
             _scalar(title_tag.get_text()) if title_tag else "",
             _scalar(h1.get_text(" ")) if h1 else "",
         ),
-        "outlet": first(meta.get("og:site_name"), meta.get("application-name"), linked.get("publisher")),
-        "date": first(*(meta.get(key) for key in _DATE_META), linked.get("datePublished"), _time_datetime(soup)),
+        "outlet": first(
+            meta.get("og:site_name"), meta.get("application-name"), linked.get("publisher")
+        ),
+        "date": first(
+            *(meta.get(key) for key in _DATE_META), linked.get("datePublished"), _time_datetime(soup)
+        ),
         "url": first(_canonical(soup), meta.get("og:url")),
     }
 
@@ -952,7 +998,8 @@ def _is_boilerplate(tag) -> bool:
     if (tag.get("role") or "").strip().lower() in _BOILERPLATE_ROLES:
         return True
     classes = tag.get("class") or []
-    names = " ".join([*(classes if isinstance(classes, list) else [classes]), tag.get("id") or "", tag.get("aria-label") or ""])
+    classes = classes if isinstance(classes, list) else [classes]
+    names = " ".join([*classes, tag.get("id") or "", tag.get("aria-label") or ""])
     # "shareBar" -> "share-bar": camelCase joins words too
     words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1-\2", names).lower())
     return any(
@@ -1029,7 +1076,9 @@ _READERS = {
 # --- metadata.csv ----------------------------------------------------------------------------
 
 
-def _read_metadata(path: Path, rel: str, max_bytes: int) -> tuple[dict[str, dict], IngestError | None]:
+def _read_metadata(
+    path: Path, rel: str, max_bytes: int
+) -> tuple[dict[str, dict], IngestError | None]:
     """``(table, None)`` for a good metadata file, ``({}, IngestError)`` for a bad one."""
     try:
         problem = _check_file(path, max_bytes)
@@ -1044,7 +1093,7 @@ def _read_metadata(path: Path, rel: str, max_bytes: int) -> tuple[dict[str, dict
     except PermissionError:
         return {}, IngestError(rel, None, "permission denied")
     except Exception as exc:  # a bad metadata file must not stop the articles being read
-        return {}, IngestError(rel, None, f"could not read: {type(exc).__name__}: {exc}")
+        return {}, IngestError(rel, None, _unexpected(exc))
 
 
 def _metadata_table(handle, rel: str) -> tuple[dict[str, dict], IngestError | None]:
@@ -1056,8 +1105,9 @@ def _metadata_table(handle, rel: str) -> tuple[dict[str, dict], IngestError | No
         if header is None:
             if problem or "path" not in (header := [_norm_key(name) for name in row]):
                 found = _found(name.strip() for name in row or [])
-                reason = f"malformed CSV header on line {start} ({_csv_problem(problem, header=True)})" if problem else f"no path column (found: {found})"
-                return {}, IngestError(rel, None, f"{reason}; metadata.csv needs a path column and any of title, outlet, date, url")
+                reason = _bad_header(start, problem) if problem else f"no path column (found: {found})"
+                needs = "metadata.csv needs a path column and any of title, outlet, date, url"
+                return {}, IngestError(rel, None, f"{reason}; {needs}")
             continue
         number += 1
         where = f"row {number} (line {start})"
@@ -1073,11 +1123,12 @@ def _metadata_table(handle, rel: str) -> tuple[dict[str, dict], IngestError | No
         key = _norm_path(values["path"])
         if not key:
             return {}, IngestError(rel, number, f"{where}: the path is empty")
-        entry = {field: _scalar(values[field]) for field in _META_FIELDS if _scalar(values.get(field))}
+        entry = {field: value for field in _META_FIELDS if (value := _scalar(values.get(field)))}
         if "date" in entry:
             entry["date"] = _parse_date(entry["date"])
         if table.get(key, entry) != entry:
-            return {}, IngestError(rel, number, f"{where}: {key} appears twice with different values (first on row {first_row[key]})")
+            twice = f"{key} appears twice with different values (first on row {first_row[key]})"
+            return {}, IngestError(rel, number, f"{where}: {twice}")
         table[key] = entry
         first_row.setdefault(key, number)
     if header is None:

@@ -59,7 +59,8 @@ GAZETTEER_LABELS = {"PRIVATE_PILOT": PRIVATE_PILOTS, "STATE_SYSTEM": STATE_SYSTE
 
 def _alternation(phrases) -> str:
     # Longest first so "Sesame Credit Score" wins over "Sesame Credit".
-    escaped = sorted({re.escape(p) for p in phrases}, key=len, reverse=True)
+    # Deterministic order (the pattern is part of the cache key), longest first.
+    escaped = sorted({re.escape(p) for p in phrases}, key=lambda p: (-len(p), p))
     return "|".join(escaped)
 
 
@@ -72,7 +73,7 @@ PRIVATE_NAME = _words(_alternation(f for forms in PRIVATE_PILOTS.values() for f 
 STATE_NAME = _words(_alternation(f for forms in STATE_SYSTEM.values() for f in forms))
 
 PRIVATE_MECHANIC = _words(
-    r"3[05]0\s*(?:to|-|–|and)\s*9[05]0|950|350 points?|"
+    r"3[05]0\s*(?:to|-|–|and)\s*9[05]0|950|350\ points?|"
     r"video\s*games?|gaming\ habits|games?\ for\ (?:ten|10)\ hours|diapers|nappies|"
     r"friends?['’]?\s*(?:scores?|ratings?|behaviou?r)|(?:your|their|his|her)\ friends|who\ (?:you|they)\ (?:are\ )?friends?\ with|"
     r"social\ (?:connections|circles?|networks?)\ (?:affect|drag|lower|pull|hurt)\w*|interpersonal\ relationships|"

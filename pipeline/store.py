@@ -27,9 +27,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temporary_beside(path)
     try:
         yield tmp
         with open(tmp, "rb") as handle:
@@ -37,6 +35,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _temporary_beside(path: Path) -> Path:
+    """A new empty temporary file in ``path``'s folder, with the permissions a plain
+    ``open()`` would give (mkstemp's 0600 would make outputs private to their writer)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
+    return Path(name)
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -100,9 +109,7 @@ class TableStream:
             raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
         self.final = Path(f"{path}.{fmt}")
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.final.name}.", suffix=".tmp", dir=self.final.parent)
-        os.close(fd)
-        self.tmp, self.schema, self.fmt = Path(name), schema, fmt
+        self.tmp, self.schema, self.fmt = _temporary_beside(self.final), schema, fmt
         if fmt == "parquet":
             self._writer = pq.ParquetWriter(self.tmp, schema)
         else:

@@ -338,7 +338,7 @@ def test_ingest_undecodable_file_name_is_reported(folder):
     except OSError:
         pytest.skip("this file system only takes UTF-8 names")
     error = only_error(folder)
-    assert (error.source_path, error.reason) == ("caf\\xe9.txt", "file or folder name is not valid UTF-8; rename it")
+    assert (error.source_path, error.reason) == ("caf\\xe9.txt", "name is not valid UTF-8; rename it")
 
 
 # --- property: arbitrary bytes never crash the walk --------------------------------------------
