@@ -51,7 +51,7 @@ class Article:
     outlet: str  # "" when unknown
     date: str  # "YYYY-MM-DD" when parseable, else the raw string, else ""
     url: str  # "" when unknown
-    text: str  # main text; paragraphs separated by "\n\n", line endings "\n"
+    text: str  # main text as written, line endings "\n"; paragraphs separated by blank lines
     encoding: str  # what the bytes were decoded as, e.g. "utf-8", "cp1252", "gb18030"
 
 
@@ -95,6 +95,7 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with the UTF-16 one
     (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
 )
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF32_LE starts as 16
 # WHATWG practice: pages labelled Latin-1/ASCII are Windows-1252, GB2312/GBK are GB18030.
 _PREFERRED_CODEC = {"iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030"}
 _UNDETECTED = (
@@ -105,6 +106,8 @@ _UNDETECTED = (
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes "surrogateescape" could not decode
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_WHITESPACE = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")  # whitespace other than newlines
 _CSV_FIELD_LIMIT = 2**31 - 1  # a C long everywhere; a field can be as large as its file
 
 
@@ -352,7 +355,7 @@ def _load(path: Path, *, html: bool = False) -> tuple[str, str]:
     except UnicodeDecodeError as exc:  # only after a byte-order mark: other choices are checked
         problem = f"{exc.reason} at byte {exc.start}"
         raise FramingError(f"undecodable text: not valid {name} ({problem})") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _newlines(text)
     if _is_blank(text):
         raise FramingError(_blank_reason(text))
     return text, name
@@ -376,7 +379,7 @@ def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
 def _check_binary(head: bytes, suffix: str) -> None:
     """Raise FramingError if ``head`` (the start of a file) is not text."""
     kind = next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
-    if kind is None and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if kind is None and not head.startswith(_WIDE_BOMS):  # UTF-16/32 text is full of NULs
         if b"\x00" in head:
             kind = "contains NUL bytes"
         elif len(head) - len(head.translate(None, _CONTROL_BYTES)) > 0.1 * len(head):
@@ -489,10 +492,16 @@ def _blank_reason(text: str) -> str:
     return "text is empty" if text == "" else "text is only whitespace"
 
 
+def _newlines(text: str) -> str:
+    """Line endings as "\\n", nothing else changed: offsets into the text still point into
+    the source (passages and entities are reported by offset)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _normalise(text: str) -> str:
-    """Paragraphs separated by one blank line, lines stripped, "\\n" line endings."""
+    """Paragraphs separated by one blank line, lines stripped (for text built from HTML)."""
     paragraphs, lines = [], []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in _newlines(text).split("\n"):
         if not _is_blank(line):
             lines.append(line.strip())
         elif lines:
@@ -612,7 +621,7 @@ def _record(
     text = next((value for value in texts if not _is_blank(value)), None)
     if text is None:
         return failed(_blank_reason(texts[0]))
-    return _article(rel, record, _meta_fields(fields), _normalise(_fix_surrogates(text)), encoding)
+    return _article(rel, record, _meta_fields(fields), _newlines(_fix_surrogates(text)), encoding)
 
 
 def _meta_fields(fields: dict) -> dict:
@@ -793,7 +802,7 @@ def _csv_header(row: list[str]) -> list[str]:
 
 def _read_txt(path: Path, rel: str) -> Iterator[Article]:
     text, encoding = _load(path)
-    yield _article(rel, None, {}, _normalise(text), encoding)
+    yield _article(rel, None, {}, text, encoding)  # as written: offsets match the file
 
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -802,7 +811,6 @@ _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 def _read_md(path: Path, rel: str) -> Iterator[Article]:
     text, encoding = _load(path)
     meta, body = _front_matter(text)
-    body = _normalise(body)
     if _is_blank(body):
         raise FramingError("no text after the front matter")
     yield _article(rel, None, meta, body, encoding)
@@ -830,7 +838,7 @@ def _front_matter(text: str) -> tuple[dict, str]:
     if not isinstance(data, dict):
         raise FramingError("malformed front matter: expected 'key: value' lines")
     fields = {_norm_key(key): value for key, value in data.items()}
-    return _meta_fields(fields), rest[end.end() :]
+    return _meta_fields(fields), rest[end.end() :].removeprefix("\n")  # the closing line's end
 
 
 def _read_html(path: Path, rel: str) -> Iterator[Article]:
@@ -959,28 +967,38 @@ def _canonical(soup) -> str:
 
 
 def _html_text(soup) -> str:
-    """The story's paragraphs, joined by blank lines; "" if there are none."""
-    for tag in soup.find_all(list(_DROP_TAGS)):
-        if not tag.decomposed:
-            tag.decompose()
+    """The story's paragraphs, joined by blank lines; "" if there are none.
+
+    Nothing is removed from the tree (bs4 removal is slow on long pages); dropped tags are
+    collected by id and skipped when the text is gathered.
+    """
     body = soup.body or soup
+    dropped = {id(tag) for tag in soup.find_all(list(_DROP_TAGS))}
     # Page-wide first, so teaser <article>s in a "related" block cannot pass for the story.
-    _drop_guarded(body, _is_hidden)
-    _drop_guarded(body, _is_boilerplate)
-    for container in _containers(soup, body):
-        _drop_guarded(container, _is_boilerplate)
-        paragraphs = _paragraphs(container)
+    _drop_guarded(body, _is_hidden, dropped)
+    _drop_guarded(body, _is_boilerplate, dropped)
+    for container in _containers(soup, body, dropped):
+        _drop_guarded(container, _is_boilerplate, dropped)
+        paragraphs = _paragraphs(container, dropped)
         if paragraphs:
             return "\n\n".join(paragraphs)
     return ""
 
 
-def _containers(soup, body) -> list:
+def _containers(soup, body, dropped: set[int]) -> list:
     """Where to look for the story, best first: the largest <article>, <main>, the body."""
-    articles = [tag for tag in soup.find_all("article") if not _is_boilerplate(tag)]
+
+    def kept(tag) -> bool:
+        return id(tag) not in dropped and not any(id(parent) in dropped for parent in tag.parents)
+
+    articles = [tag for tag in soup.find_all("article") if kept(tag)]
     largest = max(articles, key=lambda tag: len(tag.get_text()), default=None)
-    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    main = next((tag for tag in soup.find_all(_is_main) if kept(tag)), None)
     return [tag for tag in (largest, main, body) if tag is not None]
+
+
+def _is_main(tag) -> bool:
+    return tag.name == "main" or (tag.get("role") or "").strip().lower() == "main"
 
 
 def _is_hidden(tag) -> bool:
@@ -1004,62 +1022,64 @@ def _is_boilerplate(tag) -> bool:
     words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1-\2", names).lower())
     return any(
         word in _BOILERPLATE_WORDS
-        or (word.startswith(_BOILERPLATE_PREFIXES))
+        or word.startswith(_BOILERPLATE_PREFIXES)
         or (word.startswith("comment") and not word.startswith("commentar"))  # keep "commentary"
         for word in words
         if word
     )
 
 
-def _drop_guarded(container, matches) -> None:
-    """Remove the tags inside ``container`` that ``matches``, except any holding most of its text.
+def _drop_guarded(container, matches, dropped: set[int]) -> None:
+    """Add the tags under ``container`` that ``matches`` to ``dropped``, except any holding
+    most of its text.
 
     The guard stops a layout wrapper with a misleading class ("page with-sidebar") or a page
     hidden behind a consent dialog (aria-hidden) from taking the whole story with it.
     """
     total = len(container.get_text())
     for tag in container.find_all(matches):
-        if not tag.decomposed and len(tag.get_text()) <= 0.6 * total:
-            tag.decompose()
+        if id(tag) not in dropped and len(tag.get_text()) <= 0.6 * total:
+            dropped.add(id(tag))
 
 
-def _paragraphs(container) -> list[str]:
-    """Text of the block elements under ``container``, one paragraph per block.
+def _paragraphs(container, dropped: set[int]) -> list[str]:
+    """Text under ``container`` without the ``dropped`` tags, one paragraph per block element.
 
-    Strings belong to their nearest block ancestor; a change of block starts a new paragraph.
-    Walks ``descendants`` (iterative) so deeply nested markup cannot hit the recursion limit.
+    A block's start and end both close the paragraph being built, so ``<div>a<p>b</p>c</div>``
+    gives three. Depth-first with an explicit stack: deep markup cannot hit the recursion limit.
     """
     from bs4.element import NavigableString, PreformattedString, Tag
 
-    paragraphs, pieces, owner = [], [], None
+    paragraphs: list[str] = []
+    pieces: list[str] = []
+    in_pre = 0
 
     def flush() -> None:
-        text = re.sub(r"[^\S\n]+", " ", "".join(pieces))
+        text = _SPACES.sub(" ", "".join(pieces))
         pieces.clear()
-        if (paragraph := _normalise(text)) and not _is_blank(paragraph):
-            paragraphs.extend(paragraph.split("\n\n"))
+        if not _is_blank(text):
+            paragraphs.extend(_normalise(text).split("\n\n"))
 
-    for node in container.descendants:
-        if isinstance(node, Tag):
+    stack = [(container, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:  # the end of a block element
+            flush()
+            in_pre -= node.name == "pre"
+        elif isinstance(node, Tag):
+            if id(node) in dropped:
+                continue
             if node.name == "br":
                 pieces.append("\n")
-            continue
-        if not isinstance(node, NavigableString) or isinstance(node, PreformattedString):
-            continue  # comments, CDATA, doctype
-        block = _block_of(node, container)
-        if block is not owner:
-            flush()
-            owner = block
-        pieces.append(str(node) if block.name == "pre" else re.sub(r"\s+", " ", str(node)))
-    flush()
+                continue
+            if node.name in _BLOCK_TAGS or node is container:
+                flush()
+                in_pre += node.name == "pre"
+                stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            pieces.append(str(node) if in_pre else _WHITESPACE.sub(" ", node))  # not comments
     return paragraphs
-
-
-def _block_of(node, container):
-    parent = node.parent
-    while parent is not None and parent is not container and parent.name not in _BLOCK_TAGS:
-        parent = parent.parent
-    return parent if parent is not None else container
 
 
 _READERS = {

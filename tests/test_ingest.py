@@ -35,13 +35,13 @@ FORMATS = {
     "txt": (
         "story.txt",
         "Sesame Credit is a private score.\r\nIt is run by Ant Financial.\r\n\r\n\r\nThe state system is different.\r\n",
-        [(None, "", "", "", "", "Sesame Credit is a private score.\nIt is run by Ant Financial.\n\nThe state system is different.")],
+        [(None, "", "", "", "", "Sesame Credit is a private score.\nIt is run by Ant Financial.\n\n\nThe state system is different.\n")],
     ),
     "md with front matter": (
         "story.md",
         "---\ntitle: Pilots are not the system\ndate: 2019-06-07\nsource: The Ledger\nlink: https://ledger.example/a\n---\n\n"
         "# Pilots\n\nRongcheng's pilot differs from Sesame Credit.\n",
-        [(None, "Pilots are not the system", "The Ledger", "2019-06-07", "https://ledger.example/a", "# Pilots\n\nRongcheng's pilot differs from Sesame Credit.")],
+        [(None, "Pilots are not the system", "The Ledger", "2019-06-07", "https://ledger.example/a", "\n# Pilots\n\nRongcheng's pilot differs from Sesame Credit.\n")],
     ),
     "md without front matter": (
         "plain.md",
@@ -97,6 +97,14 @@ def test_ingest_csv_blank_rows_are_skipped_but_keep_row_numbers(tmp_path):
     articles, errors = read(tmp_path)
     assert errors == []
     assert [(a.record, a.text) for a in articles] == [(1, "One."), (4, "Four.")]
+
+
+def test_ingest_text_is_the_file_as_written_so_offsets_match(tmp_path):
+    # Passages and entities are reported by offset: only line endings may change.
+    raw = "  Indented title  \r\n\r\n\r\nFirst paragraph.   \rSecond line.\n \n\tLast.\n\n"
+    write(tmp_path, "raw.txt", raw)
+    (article,) = iter_articles(tmp_path)
+    assert article.text == raw.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def test_ingest_extension_is_case_insensitive(tmp_path):

