@@ -13,6 +13,7 @@ system); the other passages are never classified and would only dilute the share
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Iterable, Sequence
@@ -39,6 +40,7 @@ _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _WORD = re.compile(r"\w+")
 _SHINGLE = 5
 _MINHASH_BINS = 128  # one-permutation MinHash: 128 bins of the shingle-hash space
+_CHUNK = 2000  # articles hashed per batch
 _BIG_BUCKET = 50  # LSH buckets larger than this are linked as a chain, not all pairs
 
 
@@ -165,13 +167,15 @@ def bootstrap_adjusted(
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of :func:`adjusted_share`.
 
-    Each replicate redraws the raw share (binomial on ``k/n``) and the classifier's rates
-    from its cross-validation counts: ``tpr_counts = (tp, positives)``, ``fpr_counts =
-    (fp, negatives)`` with a Jeffreys beta posterior each, so the interval carries the
-    uncertainty of the rates as well as of the sample. Deterministic for a ``random_state``.
+    Each replicate redraws the passages (``k* ~ Binomial(n, p*)``, where ``p*`` comes from
+    the Jeffreys posterior Beta(k + 1/2, n - k + 1/2) so that k = 0 or k = n still gives an
+    interval of non-zero width) and the classifier's rates from its cross-validation counts,
+    ``tpr_counts = (tp, positives)`` and ``fpr_counts = (fp, negatives)``, each from its
+    Jeffreys beta posterior; so the interval carries the uncertainty of the rates as well
+    as of the sample. Deterministic for a ``random_state``.
 
     >>> bootstrap_adjusted(30, 100, (80, 100), (10, 100), samples=2000, random_state=13)
-    (0.13..., 0.42...)
+    (0.09..., 0.47...)
     """
     if n <= 0:
         return (float("nan"), float("nan"))
@@ -179,7 +183,7 @@ def bootstrap_adjusted(
     if pos <= 0 or neg <= 0:
         return (float("nan"), float("nan"))
     rng = np.random.default_rng(random_state)
-    raw = rng.binomial(n, k / n, size=samples) / n
+    raw = rng.binomial(n, rng.beta(k + 0.5, n - k + 0.5, size=samples)) / n
     tpr = rng.beta(tp + 0.5, pos - tp + 0.5, size=samples)
     fpr = rng.beta(fp + 0.5, neg - fp + 0.5, size=samples)
     ok = tpr > fpr
@@ -336,38 +340,53 @@ def _outlet_keys(articles: pd.DataFrame) -> pd.Series:
 def _body_texts(passages: pd.DataFrame) -> pd.Series:
     body = passages[passages["kind"].eq("body")] if "kind" in passages else passages
     body = body.sort_values(["article_id", "index"], kind="stable")
-    return body.groupby("article_id", sort=False)["text"].agg(lambda t: " ".join(map(str, t)))
+    joined: dict[str, list[str]] = {}
+    for article_id, text in zip(body["article_id"].tolist(), body["text"].astype(str).tolist()):
+        joined.setdefault(article_id, []).append(text)
+    return pd.Series({k: " ".join(v) for k, v in joined.items()}, dtype=object)
 
 
-def _token_hashes(text: str) -> np.ndarray:
-    tokens = _WORD.findall(text.lower())
-    if not tokens:
-        return np.zeros(0, dtype=np.uint64)
-    return pd.util.hash_array(np.asarray(tokens, dtype=object))
+def _chunk_shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the word 5-shingles of ``texts`` and the index of the text of each.
+
+    Tokens of all texts are hashed in one call (pandas' stable SipHash), and shingles that
+    would straddle two texts are dropped.
+    """
+    tokens = [_WORD.findall(text.lower()) for text in texts]
+    lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    total = int(lens.sum())
+    m = total - _SHINGLE + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    flat = np.fromiter(itertools.chain.from_iterable(tokens), dtype=object, count=total)
+    h = pd.util.hash_array(flat)
+    owner = np.repeat(np.arange(len(texts)), lens)
+    s = h[:m].copy()
+    for j in range(1, _SHINGLE):  # polynomial rolling combination, wrapping in uint64
+        s = s * np.uint64(0x100000001B3) + h[j : j + m]
+    valid = owner[:m] == owner[_SHINGLE - 1 :]
+    s = s[valid]
+    return s ^ (s >> np.uint64(29)), owner[:m][valid]
 
 
 def _shingles(text: str) -> np.ndarray:
     """Sorted unique 64-bit hashes of the word 5-shingles of ``text``."""
-    h = _token_hashes(text)
-    m = len(h) - _SHINGLE + 1
-    if m <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    s = h[:m].copy()
-    for j in range(1, _SHINGLE):  # polynomial rolling combination, wrapping in uint64
-        s = s * np.uint64(0x100000001B3) + h[j : j + m]
-    return np.unique(s ^ (s >> np.uint64(29)))
+    return np.unique(_chunk_shingles([text])[0])
 
 
 def _minhash(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One-permutation MinHash signatures (with rotation densification) for each text."""
+    """One-permutation MinHash signatures (with rotation densification) for each text.
+
+    Returns the (texts x bins) signatures and a mask of texts that have any shingle.
+    """
     bins = _MINHASH_BINS
     empty = np.iinfo(np.uint64).max
     sigs = np.full((len(texts), bins), empty, dtype=np.uint64)
-    for i, text in enumerate(texts):  # one article at a time keeps memory flat
-        s = _shingles(text)
+    for start in range(0, len(texts), _CHUNK):  # chunks keep memory flat on big runs
+        s, owner = _chunk_shingles(texts[start : start + _CHUNK])
         if len(s):
-            b = (s >> np.uint64(57)).astype(np.int64)  # top 7 bits choose the bin
-            np.minimum.at(sigs[i], b, s & np.uint64((1 << 57) - 1))
+            cell = (owner + start) * bins + (s >> np.uint64(57)).astype(np.int64)  # top 7 bits: bin
+            np.minimum.at(sigs.reshape(-1), cell, s & np.uint64((1 << 57) - 1))
     has = (sigs != empty).any(axis=1)
     # Empty bins borrow the next non-empty bin's value (circularly), offset by the distance.
     is_empty = sigs == empty
@@ -627,14 +646,15 @@ def evidence_table(
     p = p.sort_values(["outlet", "label", "confidence", "passage_id"], ascending=[True, True, False, True], kind="stable")
     p = p.groupby(["outlet", "label"], sort=False).head(top_n)
     p = p.assign(rank=p.groupby(["outlet", "label"], sort=False).cumcount() + 1)
-    p["entities"] = p["passage_id"].map(_entities_json(entities)).fillna("[]")
+    ents = _entities_json(entities)
+    p["entities"] = [ents.get(pid, "[]") for pid in p["passage_id"]]
     for col in ("title", "date", "source_path", "url", "top_features", "evidence"):
         if col not in p:
             p[col] = ""
     return p[cols].reset_index(drop=True)
 
 
-def _entities_json(entities: pd.DataFrame) -> pd.Series:
+def _entities_json(entities: pd.DataFrame) -> dict[str, str]:
     """passage_id -> JSON list of its entities, in text order."""
     fields = [f for f in ("text", "label", "canonical", "start", "end") if f in entities]
     grouped: dict[str, list[dict]] = {}
@@ -642,4 +662,4 @@ def _entities_json(entities: pd.DataFrame) -> pd.Series:
         grouped.setdefault(row["passage_id"], []).append(
             {f: (int(row[f]) if f in ("start", "end") else str(row[f])) for f in fields}
         )
-    return pd.Series({pid: json.dumps(ents, ensure_ascii=False) for pid, ents in grouped.items()}, dtype=object)
+    return {pid: json.dumps(ents, ensure_ascii=False) for pid, ents in grouped.items()}

@@ -149,8 +149,10 @@ def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Ite
         if isinstance(item, IngestError):
             _record_error(tables, result, item.source_path, item.record, item.reason)
             continue
-        content_hash = normalised_hash(item.text)
-        first = store.first_seen(cache, content_hash, item.article_id)
+        # Duplicates are found on case- and whitespace-folded text; results are cached on the
+        # exact text, since passage offsets depend on every character.
+        content_hash = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+        first = store.first_seen(cache, normalised_hash(item.text), item.article_id)
         if first is not None:
             batch.duplicates.append((item, content_hash, first))
         else:
@@ -310,7 +312,7 @@ def process_work(work: list, model_path: str, model_sha: str, relevance_filter: 
     clock = time.perf_counter()
     to_classify = [(i, j, work[i][1][s:e]) for i, r in enumerate(nlp_results)
                    for j, (s, e, kind, relevant) in enumerate(r["passages"]) if kind == "body" and relevant]
-    predicted = predict(model, [t for _, _, t in to_classify]) if to_classify else None
+    predicted = predict(model, [t for _, _, t in to_classify], gate=relevance_filter) if to_classify else None
     labels = [[_unclassified(kind, relevant) for _, _, kind, relevant in r["passages"]] for r in nlp_results]
     if predicted is not None:
         for (i, j, _), row in zip(to_classify, predicted.itertuples(index=False)):

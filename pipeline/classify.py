@@ -25,14 +25,15 @@ import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from . import __version__, config
+from . import __version__, config, lexicon
 from .errors import FramingError, ModelFileError
 from .features import DomainFeatures, evidence_spans
 from .labelled import data_hash, read_labelled
+from .passages import passage_kind
 from .store import atomic_path, write_json
 
 PROBA_COLUMNS = tuple(f"p_{label}" for label in config.LABELS)
@@ -53,6 +54,48 @@ def build_model(*, random_state: int = config.RANDOM_STATE) -> Pipeline:
         LinearSVC(C=0.5, class_weight="balanced", random_state=random_state), method="sigmoid", cv=3,
     )
     return Pipeline([("features", features), ("clf", classifier)])
+
+
+def classifiable(texts: Iterable[str]) -> np.ndarray:
+    """Which passages the classifier sees: body text (not a heading or page furniture) that
+    passes the relevance filter. ``framing run`` labels every other passage ``neither``
+    without the classifier, and training and evaluation follow the same rule, so the figures
+    in a model card describe what the pipeline outputs."""
+    return np.array([passage_kind(t) == "body" and lexicon.is_relevant(t) for t in texts], dtype=bool)
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], *, random_state: int = config.RANDOM_STATE) -> Pipeline:
+    """Fit :func:`build_model` on the classifiable passages among ``texts``."""
+    mask = classifiable(texts)
+    labels = np.asarray(labels)
+    return build_model(random_state=random_state).fit([t for t, m in zip(texts, mask) if m], labels[mask])
+
+
+def predict_proba(model, texts: Sequence[str], *, gate: bool = True) -> np.ndarray:
+    """Class probabilities in ``config.LABELS`` order; unclassifiable passages get ``neither`` = 1
+    (``gate=False`` sends every passage to the classifier, as ``framing run --no-filter`` does)."""
+    mask = classifiable(texts) if gate else np.ones(len(texts), dtype=bool)
+    proba = np.tile(np.eye(len(config.LABELS))[config.LABELS.index("neither")], (len(texts), 1))
+    if mask.any():
+        clf = model.named_steps["clf"]
+        order = [list(clf.classes_).index(label) for label in config.LABELS]
+        proba[mask] = model.predict_proba([t for t, m in zip(texts, mask) if m])[:, order]
+    return proba
+
+
+def cross_val_proba(
+    texts: Sequence[str], labels: Sequence[str], *, random_state: int = config.RANDOM_STATE,
+    cv_folds: int = config.CV_FOLDS,
+) -> np.ndarray:
+    """Out-of-fold probabilities (stratified k-fold, fixed seed), each fold trained and
+    applied exactly as :func:`fit` and :func:`predict_proba` are."""
+    labels = np.asarray(labels)
+    proba = np.zeros((len(texts), len(config.LABELS)))
+    folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
+    for train_idx, test_idx in folds.split(np.zeros(len(labels)), labels):
+        model = fit([texts[i] for i in train_idx], labels[train_idx], random_state=random_state)
+        proba[test_idx] = predict_proba(model, [texts[i] for i in test_idx])
+    return proba
 
 
 def card_path(model_path: str | Path) -> Path:
@@ -99,16 +142,16 @@ def train(
     """
     frame = read_labelled(paths)
     counts = frame["label"].value_counts()
-    if len(counts) < len(config.LABELS) or counts.min() < cv_folds:
+    seen = frame["label"][classifiable(frame["text"])].value_counts()
+    if len(seen) < len(config.LABELS) or seen.min() < cv_folds:
         raise FramingError(
-            f"training needs every label at least {cv_folds} times (have: {counts.to_dict()})",
+            f"training needs every label at least {cv_folds} times among classifiable passages "
+            f"(have: {seen.to_dict()})",
             ", ".join(map(str, paths)), "label more passages of the missing classes",
         )
     texts, labels = frame["text"].tolist(), frame["label"].to_numpy()
-    folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
-    proba = cross_val_predict(build_model(random_state=random_state), texts, labels, cv=folds,
-                              method="predict_proba")
-    model = build_model(random_state=random_state).fit(texts, labels)
+    proba = cross_val_proba(texts, labels, random_state=random_state, cv_folds=cv_folds)
+    model = fit(texts, labels, random_state=random_state)
 
     out = Path(out)
     with atomic_path(out) as tmp:
@@ -160,25 +203,28 @@ def load_model(path: str | Path = config.DEFAULT_MODEL):
     return joblib.load(path), card
 
 
-def predict(model, texts: Sequence[str], *, explain: bool = True) -> pd.DataFrame:
+def predict(model, texts: Sequence[str], *, explain: bool = True, gate: bool = True) -> pd.DataFrame:
     """Label texts. Returns a DataFrame with ``label``, ``p_conflates``, ``p_distinguishes``,
     ``p_neither`` and, with ``explain``, ``top_features`` and ``evidence`` (JSON strings):
     the features that pushed each passage most toward its label, and the evidence spans
-    (offsets into the text) for ``conflates`` and ``distinguishes``.
+    (offsets into the text) for ``conflates`` and ``distinguishes``. Passages that are not
+    :func:`classifiable` are ``neither`` with probability 1 and no reasons.
     """
     columns = ["label", *PROBA_COLUMNS] + (["top_features", "evidence"] if explain else [])
     if len(texts) == 0:
         return pd.DataFrame(columns=columns)
-    features, clf = model.named_steps["features"], model.named_steps["clf"]
-    X = features.transform(list(texts))
-    proba = clf.predict_proba(X)
-    order = [list(clf.classes_).index(label) for label in config.LABELS]
-    proba = proba[:, order]
+    texts = list(texts)
+    proba = predict_proba(model, texts, gate=gate)
     labels = np.asarray(config.LABELS)[proba.argmax(axis=1)]
     frame = pd.DataFrame(proba, columns=list(PROBA_COLUMNS))
     frame.insert(0, "label", labels)
     if explain:
-        frame["top_features"] = _reasons(model, X, labels)
+        mask = classifiable(texts) if gate else np.ones(len(texts), dtype=bool)
+        reasons = np.full(len(texts), "[]", dtype=object)
+        if mask.any():
+            X = model.named_steps["features"].transform([t for t, m in zip(texts, mask) if m])
+            reasons[mask] = _reasons(model, X, labels[mask])
+        frame["top_features"] = reasons
         frame["evidence"] = [json.dumps(evidence_spans(t, lab), ensure_ascii=False) for t, lab in zip(texts, labels)]
     return frame
 
@@ -257,9 +303,8 @@ def check_labels(
     ``margin``, ``text``.
     """
     frame = read_labelled(paths)
-    folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
-    proba = cross_val_predict(build_model(random_state=random_state), frame["text"].tolist(),
-                              frame["label"].to_numpy(), cv=folds, method="predict_proba")
+    proba = cross_val_proba(frame["text"].tolist(), frame["label"].to_numpy(), random_state=random_state,
+                            cv_folds=cv_folds)
     labels = np.asarray(config.LABELS)
     given = np.array([list(labels).index(lab) for lab in frame["label"]])
     predicted = proba.argmax(axis=1)

@@ -19,6 +19,7 @@ from . import lexicon
 _SENTENCE = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)")
 
 _GROUPS = tuple(lexicon.CUES)
+_COUNTED = ("private_name", "private_mechanic", "distinction")
 # Pairs of cue groups whose meeting in one sentence / passage is a feature of its own.
 _PAIRS = (
     ("private_name", "state_attribution"),
@@ -41,7 +42,9 @@ def _cue_counts(text: str) -> dict[str, int]:
 def cue_features(text: str) -> dict[str, float]:
     """The domain feature values of one passage, by feature name."""
     counts = _cue_counts(text)
-    feats = {f"count_{g}": float(np.log1p(counts[g])) for g in _GROUPS}
+    # State cues count only in combination: "the government will score every citizen" alone
+    # is `neither` by the codebook; it conflates only beside a private pilot or its mechanics.
+    feats = {f"count_{g}": float(np.log1p(counts[g])) for g in _COUNTED}
     present = {g: counts[g] > 0 for g in _GROUPS}
     sentences = [_cue_counts(s) for s in _SENTENCE.findall(text)] or [counts]
     for a, b in _PAIRS:
@@ -72,6 +75,11 @@ class DomainFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
+        if tuple(self.feature_names_) != FEATURE_NAMES:
+            from .errors import ModelFileError
+
+            raise ModelFileError("the model was trained with another version of the cue features", None,
+                                 "retrain it with `framing train` using this version of framing")
         rows = [list(cue_features(text).values()) for text in X]
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES)))
 
