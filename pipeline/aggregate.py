@@ -8,8 +8,13 @@ tables a ``framing run`` writes (see :mod:`pipeline.report` for the loader):
   p_distinguishes, p_neither, reason, topical, top_features, evidence
 - ``entities``: passage_id, article_id, text, label, canonical, start, end
 
-Shares are always over *topical* passages (a passage naming a private pilot or the state
-system); the other passages are never classified and would only dilute the share.
+Shares are always over *classified* passages (``reason == "classified"``: the body passages
+the relevance filter sent to the classifier). That is the population the classifier's
+cross-validated error rates describe, which the adjusted share needs; headings, boilerplate
+and off-topic passages are never classified (label ``neither`` by construction) and would
+only dilute the share. ``topical`` (a gazetteer entity in the passage) is a different test:
+a topical heading is not classified, and a classified passage may say "the system" without
+naming an actor, so topical counts are reported for information only.
 """
 from __future__ import annotations
 
@@ -50,48 +55,63 @@ _BIG_BUCKET = 50  # LSH buckets larger than this are linked as a chain, not all 
 def article_verdicts(passages: pd.DataFrame) -> pd.DataFrame:
     """One row per article that has passages, with its verdict.
 
-    Columns: article_id, passages (all), topical_passages, conflates and distinguishes
-    (passages with that label), conflates_share and distinguishes_share (labelled topical
-    passages / topical passages; NaN without topical passages), mean_p_conflates (over
-    topical passages) and verdict. The verdict rule (``VERDICT_RULE``): ``conflates`` if
-    >= 1 conflating passage and no distinguishing one; ``distinguishes`` if >= 1
-    distinguishing and no conflating one; ``mixed`` if both; ``neither`` otherwise.
+    Columns: article_id, passages (all), topical_passages (naming a gazetteer actor),
+    classified_passages, conflates and distinguishes (classified passages with that label),
+    conflates_share and distinguishes_share (over classified passages; NaN without any),
+    mean_p_conflates (over classified passages) and verdict. The verdict rule
+    (``VERDICT_RULE``): ``conflates`` if >= 1 conflating passage and no distinguishing one;
+    ``distinguishes`` if >= 1 distinguishing and no conflating one; ``mixed`` if both;
+    ``neither`` otherwise.
 
     >>> article_verdicts(passages).loc[0, "verdict"]
     'mixed'
     """
+    scored = classified(passages)
     p = passages.assign(
-        _topical=passages["topical"].fillna(False).astype(bool),
-        _c=passages["label"].eq("conflates"),
-        _d=passages["label"].eq("distinguishes"),
-    )
-    p = p.assign(
-        _tc=p["_c"] & p["_topical"],
-        _td=p["_d"] & p["_topical"],
-        _tp=p["p_conflates"].astype(float).where(p["_topical"]),
+        _topical=_flag(passages, "topical"),
+        _scored=scored,
+        _c=passages["label"].eq("conflates") & scored,
+        _d=passages["label"].eq("distinguishes") & scored,
+        _p=passages["p_conflates"].astype(float).where(scored),
     )
     g = p.groupby("article_id", sort=False)
     out = pd.DataFrame(
         {
             "passages": g.size(),
             "topical_passages": g["_topical"].sum(),
+            "classified_passages": g["_scored"].sum(),
             "conflates": g["_c"].sum(),
             "distinguishes": g["_d"].sum(),
-            "_tc": g["_tc"].sum(),
-            "_td": g["_td"].sum(),
-            "mean_p_conflates": g["_tp"].mean(),
+            "mean_p_conflates": g["_p"].mean(),
         }
     ).reset_index()
-    topical = out["topical_passages"].where(out["topical_passages"] > 0)
-    out["conflates_share"] = out["_tc"] / topical
-    out["distinguishes_share"] = out["_td"] / topical
+    n = out["classified_passages"].where(out["classified_passages"] > 0)
+    out["conflates_share"] = out["conflates"] / n
+    out["distinguishes_share"] = out["distinguishes"] / n
     out["verdict"] = _verdict(out["conflates"], out["distinguishes"])
-    cols = ["article_id", "passages", "topical_passages", "conflates", "distinguishes",
-            "conflates_share", "distinguishes_share", "mean_p_conflates", "verdict"]
-    out = out[cols]
-    for col in ("passages", "topical_passages", "conflates", "distinguishes"):
+    out = out[["article_id", *_COUNTS, "conflates_share", "distinguishes_share", "mean_p_conflates", "verdict"]]
+    for col in _COUNTS:
         out[col] = out[col].astype("int64")
     return out
+
+
+_COUNTS = ("passages", "topical_passages", "classified_passages", "conflates", "distinguishes")
+
+
+def classified(passages: pd.DataFrame) -> pd.Series:
+    """Which passages the classifier labelled (``reason == "classified"``).
+
+    Tables without a ``reason`` column fall back to ``topical``.
+    """
+    if "reason" in passages:
+        return passages["reason"].eq("classified").fillna(False).astype(bool)
+    return _flag(passages, "topical")
+
+
+def _flag(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df:
+        return pd.Series(False, index=df.index)
+    return df[col].fillna(False).astype(bool)
 
 
 def _verdict(conflates: pd.Series, distinguishes: pd.Series) -> pd.Series:
@@ -110,7 +130,7 @@ def articles_with_verdicts(articles: pd.DataFrame, passages: pd.DataFrame) -> pd
     verdicts = article_verdicts(passages)
     base = articles.drop(columns=[c for c in verdicts.columns if c != "article_id"], errors="ignore")
     out = base.merge(verdicts, on="article_id", how="left")
-    for col in ("passages", "topical_passages", "conflates", "distinguishes"):
+    for col in _COUNTS:
         out[col] = out[col].fillna(0).astype("int64")
     out["verdict"] = out["verdict"].fillna("neither").astype(object)
     out.loc[_is_duplicate(out), "verdict"] = ""
@@ -473,12 +493,12 @@ def group_summary(
     :func:`syndication_groups`; computed if None). Unknown outlets are "(unknown)", unknown
     dates fall in period "unknown".
 
-    Columns: the group key(s), articles, topical_articles (articles with >= 1 topical
-    passage), topical_passages, conflates (topical passages labelled conflates),
-    conflation_share (conflates / topical_passages), ci_low, ci_high (95% Wilson),
+    Columns: the group key(s), articles, classified_articles (articles with >= 1
+    classified passage), classified_passages, conflates (classified passages labelled
+    conflates), conflation_share (conflates / classified_passages), ci_low, ci_high (95% Wilson),
     adjusted_share, adjusted_low, adjusted_high (Forman's adjusted classify-and-count with
     the card's CV rates and a bootstrap interval; NaN without a card),
-    share_articles_conflating (verdict conflates or mixed / topical_articles), mixed,
+    share_articles_conflating (verdict conflates or mixed / classified_articles), mixed,
     share_conflating_that_correct (mixed / (conflates + mixed) articles).
 
     >>> group_summary(articles, passages, "outlet", card=card)[["outlet", "conflation_share"]]
@@ -494,40 +514,40 @@ def group_summary(
         period=bucket_periods(kept["date"] if "date" in kept else pd.Series("", index=kept.index), period),
         all="all",
     )
-    psg = passages[passages["article_id"].isin(arts["article_id"]) & passages["topical"].fillna(False).astype(bool)]
+    psg = passages[passages["article_id"].isin(arts["article_id"]) & classified(passages)]
     psg = psg.merge(arts[["article_id", *keys]], on="article_id", how="left")
     psg = psg.assign(_c=psg["label"].eq("conflates"))
     arts = arts.assign(
-        _topical=arts["topical_passages"].gt(0),
-        _conf=arts["verdict"].isin(["conflates", "mixed"]) & arts["topical_passages"].gt(0),
-        _only=arts["verdict"].eq("conflates") & arts["topical_passages"].gt(0),
-        _mixed=arts["verdict"].eq("mixed") & arts["topical_passages"].gt(0),
+        _scored=arts["classified_passages"].gt(0),
+        _conf=arts["verdict"].isin(["conflates", "mixed"]),
+        _only=arts["verdict"].eq("conflates"),
+        _mixed=arts["verdict"].eq("mixed"),
     )
     ga = arts.groupby(keys, sort=False)
     out = pd.DataFrame(
         {
             "articles": ga.size(),
-            "topical_articles": ga["_topical"].sum(),
+            "classified_articles": ga["_scored"].sum(),
             "_conf_articles": ga["_conf"].sum(),
             "_only": ga["_only"].sum(),
             "mixed": ga["_mixed"].sum(),
         }
     )
     gp = psg.groupby(keys, sort=False)
-    out["topical_passages"] = gp.size().reindex(out.index).fillna(0)
+    out["classified_passages"] = gp.size().reindex(out.index).fillna(0)
     out["conflates"] = gp["_c"].sum().reindex(out.index).fillna(0)
     out = out.reset_index()
-    for col in ("articles", "topical_articles", "_conf_articles", "_only", "mixed", "topical_passages", "conflates"):
+    for col in ("articles", "classified_articles", "_conf_articles", "_only", "mixed", "classified_passages", "conflates"):
         out[col] = out[col].astype("int64")
     rates = card_rates(card)
-    rows = [_share_figures(int(k), int(n), rates, samples, random_state) for k, n in zip(out["conflates"], out["topical_passages"])]
+    rows = [_share_figures(int(k), int(n), rates, samples, random_state) for k, n in zip(out["conflates"], out["classified_passages"])]
     figures = pd.DataFrame(rows, columns=["conflation_share", "ci_low", "ci_high", "adjusted_share", "adjusted_low", "adjusted_high"])
     out = pd.concat([out, figures], axis=1)
-    out["share_articles_conflating"] = out["_conf_articles"] / out["topical_articles"].where(out["topical_articles"] > 0)
+    out["share_articles_conflating"] = out["_conf_articles"] / out["classified_articles"].where(out["classified_articles"] > 0)
     correctable = (out["_only"] + out["mixed"]).where(lambda s: s > 0)
     out["share_conflating_that_correct"] = out["mixed"] / correctable
     out = _sort_groups(out, keys)
-    cols = [*keys, "articles", "topical_articles", "topical_passages", "conflates", "conflation_share",
+    cols = [*keys, "articles", "classified_articles", "classified_passages", "conflates", "conflation_share",
             "ci_low", "ci_high", "adjusted_share", "adjusted_low", "adjusted_high",
             "share_articles_conflating", "mixed", "share_conflating_that_correct"]
     return out[cols].reset_index(drop=True)

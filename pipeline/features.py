@@ -19,20 +19,13 @@ from . import lexicon
 _SENTENCE = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+|$)")
 
 _GROUPS = tuple(lexicon.CUES)
-_COUNTED = ("private_name", "private_mechanic", "distinction")
-# Pairs of cue groups whose meeting in one sentence / passage is a feature of its own.
-_PAIRS = (
-    ("private_name", "state_attribution"),
-    ("private_name", "state_reference"),
-    ("private_name", "state_name"),
-    ("private_mechanic", "state_attribution"),
-    ("private_mechanic", "state_reference"),
-    ("private_mechanic", "state_name"),
-    ("private_name", "distinction"),
-    ("private_mechanic", "distinction"),
-    ("state_name", "distinction"),
-    ("state_attribution", "distinction"),
-)
+# State cues alone do not count: "the government will score every citizen" is `neither` by the
+# codebook; they matter only in combination with a private pilot, its mechanics or a frame.
+_COUNTED = tuple(g for g in _GROUPS if not g.startswith("state_"))
+_PAIRS = tuple((a, b) for i, a in enumerate(_GROUPS) for b in _GROUPS[i + 1:])
+_PRIVATE = ("private_name", "private_generic", "private_mechanic")
+_STATE = ("state_name", "state_reference", "state_attribution")
+_DISTINCT = ("separation", "confusion", "licence_refusal")
 
 
 def _cue_counts(text: str) -> dict[str, int]:
@@ -40,24 +33,23 @@ def _cue_counts(text: str) -> dict[str, int]:
 
 
 def cue_features(text: str) -> dict[str, float]:
-    """The domain feature values of one passage, by feature name."""
+    """The domain feature values of one passage, by feature name: cue counts, and for every
+    pair of cue groups whether they meet in one sentence and in the passage."""
     counts = _cue_counts(text)
-    # State cues count only in combination: "the government will score every citizen" alone
-    # is `neither` by the codebook; it conflates only beside a private pilot or its mechanics.
     feats = {f"count_{g}": float(np.log1p(counts[g])) for g in _COUNTED}
     present = {g: counts[g] > 0 for g in _GROUPS}
     sentences = [_cue_counts(s) for s in _SENTENCE.findall(text)] or [counts]
     for a, b in _PAIRS:
         feats[f"passage_{a}+{b}"] = float(present[a] and present[b])
         feats[f"sentence_{a}+{b}"] = float(any(s[a] and s[b] for s in sentences))
-    private = present["private_name"] or present["private_mechanic"]
-    state = present["state_attribution"] or present["state_name"] or present["state_reference"]
-    feats["private+state_no_distinction"] = float(private and state and not present["distinction"])
-    feats["private+state+distinction"] = float(private and state and present["distinction"])
-    feats["mechanic_without_name+state"] = float(
-        present["private_mechanic"] and not present["private_name"] and state
-    )
-    feats["name_only_private"] = float(present["private_name"] and not state)
+    private = any(present[g] for g in _PRIVATE)
+    state = any(present[g] for g in _STATE)
+    distinct = any(present[g] for g in _DISTINCT)
+    feats["private+state_no_distinction"] = float(private and state and not distinct)
+    feats["private+state+distinction"] = float(private and state and distinct)
+    feats["mechanic_without_name+state"] = float(present["private_mechanic"] and not present["private_name"] and state)
+    feats["perks>=2+state"] = float(counts["perk"] >= 2 and state)
+    feats["private_only"] = float(private and not state)
     feats["state_only"] = float(state and not private)
     feats["no_cues"] = float(not any(present.values()))
     return feats

@@ -12,7 +12,7 @@ import re
 # Canonical private-pilot actor -> surface forms (matched case-insensitively, whole words).
 PRIVATE_PILOTS: dict[str, tuple[str, ...]] = {
     "Sesame Credit": ("Sesame Credit", "Zhima Credit", "Zhima Xinyong", "Sesame Score", "Sesame Credit Score",
-                      "Zhima score", "Sesame credit score", "芝麻信用"),
+                      "Zhima score", "Sesame credit score", "Sesame", "Zhima", "芝麻信用"),
     "Ant Financial": ("Ant Financial", "Ant Financial Services", "Ant Financial Services Group", "Ant Group",
                       "Ant Financial Group", "蚂蚁金服", "蚂蚁集团"),
     "Alipay": ("Alipay", "支付宝"),
@@ -73,19 +73,29 @@ PRIVATE_NAME = _words(_alternation(f for forms in PRIVATE_PILOTS.values() for f 
 STATE_NAME = _words(_alternation(f for forms in STATE_SYSTEM.values() for f in forms))
 
 PRIVATE_MECHANIC = _words(
+    # The private pilots' signature mechanics (codebook, "Private pilots"): a 350-950 score,
+    # shopping judged, friends' and contacts' scores, dating profiles, deposit-free rentals,
+    # VIP airport lanes, visa perks.
     r"3[05]0\s*(?:to|-|–|and)\s*9[05]0|950|350\ points?|"
-    r"video\s*games?|gaming\ habits|games?\ for\ (?:ten|10)\ hours|diapers|nappies|"
-    r"friends?['’]?\s*(?:scores?|ratings?|behaviou?r)|(?:your|their|his|her)\ friends|who\ (?:you|they)\ (?:are\ )?friends?\ with|"
-    r"social\ (?:connections|circles?|networks?)\ (?:affect|drag|lower|pull|hurt)\w*|interpersonal\ relationships|"
-    r"dating\ (?:sites?|apps?|profiles?|platforms?|services?)|matchmaking|online\ dating|"
-    r"deposit[-\s]free|without\ (?:a\ |paying\ (?:a\ )?)?deposits?|no\ deposits?|waive\w*\ deposits?|"
-    r"vip\ (?:lanes?|treatment|security|check-?ins?|status)|priority\ (?:security|boarding|check-?in)|"
-    r"visas?|singapore|luxembourg|"
-    r"shopping\ habits|purchases?\ (?:history|habits)|what\ you\ buy|buying\ habits|online\ shopping|"
+    r"video\s*games?|gam(?:ers?|ing\ habits)|games?\ for\ (?:ten|10)\ hours|diapers|nappies|"
+    r"(?:buy|buying|bought|purchas\w+)\ (?:\w+\ ){0,2}(?:alcohol|beer|liquor|games|diapers|nappies|the\ right\ things|responsible)|"
+    r"friends?['’]?\s*(?:scores?|ratings?|numbers?|behaviou?r)|(?:your|their|his|her|a\ person['’]s|people['’]s)\ (?:friends|contacts)|"
+    r"contacts['’]?\ (?:scores?|numbers?|ratings?)|(?:social(?:\ media)?|online)\ contacts|low[-\ ]scorers?|unfriend\w*|"
+    r"who\ (?:you|they|people)\ (?:are\ )?(?:friends?\ with|befriend|associate\ with|hang\ out\ with)|(?:the\ )?company\ (?:you|they|people)\ keep|"
+    r"social\ (?:connections|circles?|networks?|relationships)|interpersonal\ relationships|"
+    r"dating\ (?:sites?|websites?|apps?|profiles?|platforms?|services?)|matchmak\w+|online\ dating|"
+    r"deposit[-\ ]free|(?:without|skip\w*|waiv\w*|no)\ (?:a\ |any\ |the\ |upfront\ |paying\ (?:a\ )?)?(?:payments?\ or\ )?deposits?|"
+    r"deposits?\ (?:waived|free)|"
+    r"vip\ (?:lanes?|treatment|security|check-?ins?|status)|(?:fast|express|priority|dedicated)\ (?:security\ )?(?:lanes?|check-?ins?|boarding)|"
+    r"(?:faster|quicker)\ (?:security|airport|check-?ins?|inspections?)|"
+    r"visas?|singapore|luxembourg|travel\ (?:abroad|overseas)|"
+    r"shopping\ (?:habits|carts?|histor\w+)|purchases?\ (?:history|histories|habits)|purchase\ histor\w+|what\ (?:you|people|they)\ buy|"
+    r"buying\ habits|online\ shopping|e-commerce\ (?:transactions|purchases|behaviou?r|activity)|"
     r"behaviou?r(?:al)?\ preferences?|fulfil+ment\ capacity|personal\ characteristics|"
-    r"rent(?:ing|al)?\ (?:a\ )?(?:cars?|bikes?|bicycles?|umbrellas?|power\ banks?)|hotel\ stays?|"
+    r"shared\ (?:bikes?|bicycles?|umbrellas?|power\ banks?)|power\ banks?|"
+    r"rent(?:ing|al)?\ (?:a\ )?(?:cars?|bikes?|bicycles?|umbrellas?|power\ banks?)|"
     r"credit\ scores?\ from\ (?:a\ )?(?:private|tech|internet)|loyalty\ (?:scheme|programme|program|points)|"
-    r"score\ (?:goes|went|drops?|dropped|falls?|fell|rises?|rose)\ (?:up|down)?|bragging|show\ off\ (?:their|your)\ scores?"
+    r"bragging|show\ off\ (?:their|your)\ scores?"
 )
 
 STATE_REFERENCE = _words(
@@ -112,35 +122,84 @@ STATE_ATTRIBUTION = _words(
     r"(?:the|this|that)\ (?:system|scheme)\ (?:will|would|also|already|even|can|could|rewards?|punishes|judges|tracks|rates)"
 )
 
-DISTINCTION = _words(
+PRIVATE_GENERIC = _words(
+    r"private(?:ly)?[-\ ](?:run\ |owned\ |held\ )?(?:compan(?:y|ies)|firms?|corporations?|systems?|scores?|scoring|sector|"
+    r"pilots?|versions?|schemes?|platforms?|businesses|credit(?:\ scores?|\ ratings?|\ bureaus?)?|players|ratings?|apps?)|"
+    r"(?:eight|8)\ (?:private\ |different\ private\ |different\ |tech\ |fintech\ )?(?:compan(?:y|ies)|firms|corporations|"
+    r"businesses|pilots?|providers|credit\ agencies)|tech\ (?:giants?|compan(?:y|ies)|firms?)|internet\ (?:giants?|compan(?:y|ies))|"
+    r"fintech\ (?:firms?|compan(?:y|ies)|giants?)|e-commerce\ (?:giants?|compan(?:y|ies)|firms?|platforms?)|"
+    r"corporate\ (?:scores?|systems?|versions?|ratings?|pilots?)|commercial\ (?:scores?|systems?|ratings?|products?|credit)"
+)
+
+PILOT_FRAME = _words(
+    r"pilot(?:s|ed|ing)?(?:\ (?:projects?|programs?|programmes?|schemes?|systems?|versions?|scores?|run|tests?))?|"
+    r"outsourc\w+|tasked|entrusted|delegated|subcontract\w*|"
+    r"(?:state|government|party|official(?:ly)?|beijing)[-\ ](?:approved|backed|sanctioned|endorsed|licensed|blessed|run|authori[sz]ed|chosen|selected)|"
+    r"(?:granted|given|gave|handed)\ (?:\w+\ ){0,3}(?:rights?|permission|licen[cs]es?|the\ go-ahead|approval)|"
+    r"another\ (?:social\ credit\ )?(?:system|version|scheme)|(?:their|its)\ own\ social\ credit|"
+    r"(?:part|arm|branch|component|piece|prototype|version|test\ ?bed|testing\ ground)\ of\ (?:the|china['’]s|beijing['’]s|a)\ "
+    r"(?:national\ |state\ |government['’]s\ |official\ |social\ credit\ )*(?:system|scheme|plan|programme|program|score)"
+)
+
+PERK = _words(
+    # Rewards that belong to the private pilots (codebook): offered by a state system they conflate.
+    r"deposit[-\ ]free|(?:without|skip\w*|waiv\w*|no)\ (?:a\ |any\ |the\ |upfront\ |paying\ (?:a\ )?)?(?:payments?\ or\ )?deposits?|"
+    r"vip\ (?:lanes?|treatment|security|check-?ins?|status)|(?:faster|quicker|priority|express|fast|dedicated)\ (?:security|airport|boarding|check-?ins?|inspections?|lanes?)|"
+    r"visas?|travel\ (?:abroad|overseas)|(?:more|better)\ matches|dating\ (?:sites?|websites?|apps?|profiles?|platforms?)"
+)
+
+EVIDENCE_FRAME = _words(
+    r"(?:shows?|showing|tells?\ us|reveals?|suggests?|illustrates?|demonstrates?)\ (?:us\ )?(?:how|what)|preview|glimpse|foretaste|"
+    r"taste\ of\ (?:things|what)|blueprint|harbinger|dry\ run|test\ run|model\ for|template\ for|precursor|"
+    r"(?:what|how)\ (?:the\ )?(?:government|state|party|communist\ party|beijing|authorities)\ (?:will|would|plans?|intends?)"
+)
+
+SEPARATION = _words(
     r"(?:is|are|was|were)n['’]?t\ (?:\w+\ ){0,2}part\ of|(?:is|are|was|were)\ not\ (?:\w+\ ){0,2}part\ of|not\ part\ of|no\ part\ of|"
     r"not\ (?:the|an?|officially)\ (?:official|government|state|national)|not\ (?:run|operated|backed|sanctioned|endorsed|controlled)\ by\ (?:the\ )?(?:government|state|party)|"
     r"separate\ from|distinct\ from|different\ from|independent\ of|unrelated\ to|has\ nothing\ to\ do\ with|have\ nothing\ to\ do\ with|"
-    r"confus\w+|conflat\w+|mistak\w+|misconceptions?|misunderst\w+|misreport\w*|misrepresent\w*|misleading|myths?|mix\w*\ up|lumped\ together|"
-    r"(?:often|frequently|widely|commonly)\ (?:described|reported|portrayed|presented|cited)\ as|"
+    r"(?:a\ |the\ )?difference\ between|two\ (?:different|separate|distinct)\ things|"
     r"(?:commercial|corporate|private|company['’]s)\ (?:loyalty|products?|services?|ventures?|schemes?|systems?|versions?|scores?|ratings?)|"
-    r"unofficial|non-?governmental|"
-    r"(?:refus|declin|withh[oe]ld|den(?:y|ied)|reject|revok|withdr[ae]w|never\ (?:issu|grant))\w*\ (?:\w+\ ){0,6}licen[cs]es?|"
-    r"licen[cs]es?\ (?:\w+\ ){0,4}(?:refused|declined|withheld|denied|rejected|revoked|never\ (?:issued|granted))|"
-    r"none\ of\ the\ (?:eight|8)|baihang|"
-    r"no\ (?:single|unified|national|nationwide)\ (?:\w+\ )?(?:score|number|rating)|there\ is\ no\ (?:such\ thing|single|one)|"
-    r"(?:rather|instead)\ than|in\ fact|actually|contrary\ to|despite\ (?:reports|claims|headlines)"
+    r"unofficial|non-?governmental|(?:rather|instead)\ than|not\ the\ same\ (?:as|thing)"
 )
+
+CONFUSION = _words(
+    r"confus\w+|conflat\w+|mistak\w+|misconceptions?|misunderst\w+|misreport\w*|misrepresent\w*|misleading|myths?|"
+    r"mix\w*\ up|mixed\ together|lump\w*|blur\w*|wrongly|erroneous\w*|inaccurate\w*|debunk\w*|"
+    r"(?:often|frequently|widely|commonly)\ (?:described|reported|portrayed|presented|cited)\ as|"
+    r"contrary\ to|despite\ (?:reports|claims|headlines)|in\ fact|actually"
+)
+
+LICENCE_REFUSAL = _words(
+    r"(?:refus|declin|withh[oe]ld|den(?:y|ied)|reject|revok|withdr[ae]w|never\ (?:issu|grant)|did\ not\ (?:issue|grant)|"
+    r"didn['’]t\ (?:issue|grant)|not\ (?:to\ )?(?:issue|grant))\w*\ (?:\w+\ ){0,6}licen[cs]es?|"
+    r"licen[cs]es?\ (?:\w+\ ){0,4}(?:refused|declined|withheld|denied|rejected|revoked|never\ (?:issued|granted))|"
+    r"none\ of\ the\ (?:eight|8)|baihang|no\ (?:single|unified|national|nationwide)\ (?:\w+\ )?(?:score|number|rating)|"
+    r"there\ is\ no\ (?:such\ thing|single|one)"
+)
+
+DISTINCTION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (SEPARATION, CONFUSION, LICENCE_REFUSAL)), re.IGNORECASE)
 
 CUES: dict[str, re.Pattern] = {
     "private_name": PRIVATE_NAME,
+    "private_generic": PRIVATE_GENERIC,
     "private_mechanic": PRIVATE_MECHANIC,
+    "perk": PERK,
     "state_name": STATE_NAME,
     "state_reference": STATE_REFERENCE,
     "state_attribution": STATE_ATTRIBUTION,
-    "distinction": DISTINCTION,
+    "pilot_frame": PILOT_FRAME,
+    "evidence_frame": EVIDENCE_FRAME,
+    "separation": SEPARATION,
+    "confusion": CONFUSION,
+    "licence_refusal": LICENCE_REFUSAL,
 }
 
 # Evidence kinds shown to readers, and the cue groups behind each.
 EVIDENCE_KINDS = {
-    "private_pilot": ("private_name", "private_mechanic"),
-    "state_attribution": ("state_attribution",),
-    "distinction": ("distinction",),
+    "private_pilot": ("private_name", "private_generic", "private_mechanic"),
+    "state_attribution": ("state_attribution", "pilot_frame"),
+    "distinction": ("separation", "confusion", "licence_refusal"),
 }
 
 # The relevance filter: a passage matching none of these cannot concern the topic.

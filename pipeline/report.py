@@ -34,7 +34,7 @@ from .store import write_table, write_text
 
 HTML_MAX_ARTICLES = 2000  # per-article rows and passage listings shown in the page (all are in the tables)
 HTML_MAX_ERRORS = 200
-CHART_MAX_OUTLETS = 8  # lines in the time chart; the busiest outlets by topical passages
+CHART_MAX_OUTLETS = 8  # lines in the time chart; the busiest outlets by classified passages
 TABLES = ("articles", "outlets", "periods", "outlet_periods", "actors", "actor_pairs", "evidence", "syndication")
 
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#B8A200")
@@ -109,9 +109,9 @@ def write_report(
     for name in TABLES:
         for fmt in ("csv", "parquet"):
             write_table(report.tables[name], out / "tables" / name, fmt=fmt)
-    write_text(out / "summary.md", render_markdown(report))
+    write_text(out / "summary.md", _render_markdown(report))
     index = out / "index.html"
-    write_text(index, render_html(report))
+    write_text(index, _render_html(report))
     return index
 
 
@@ -209,7 +209,7 @@ def _build(results: Results, *, period: str, syndicated: str, top_n: int) -> _Re
     r.tables["periods"] = agg.group_summary(articles, passages, "period", **summary)
     r.tables["outlet_periods"] = agg.group_summary(articles, passages, ["outlet", "period"], **summary)
     overall = agg.group_summary(articles, passages, "all", **summary)
-    r.overall = overall.iloc[0].to_dict() if len(overall) else {"articles": 0, "topical_passages": 0, "conflates": 0}
+    r.overall = overall.iloc[0].to_dict() if len(overall) else {"articles": 0, "classified_passages": 0, "conflates": 0}
     counted = passages[passages["article_id"].isin(kept["article_id"])]
     r.tables["actors"] = agg.actor_table(results.entities, counted)
     r.tables["actor_pairs"] = agg.actor_pairs(results.entities, counted)
@@ -292,7 +292,7 @@ def _short(sha: str) -> str:
 
 def _url_html(url) -> str:
     """A link for http(s) URLs; any other scheme (javascript:, data:, ...) is shown as text."""
-    text = "" if _isnan(url) and not isinstance(url, str) else str(url).strip()
+    text = _plain(url).strip()
     if _SAFE_URL.match(text):
         return f'<a href="{_esc(text)}" rel="noopener noreferrer nofollow">{_esc(text)}</a>'
     return f'<span class="nolink">{_esc(text)}</span>' if text else ""
@@ -394,7 +394,7 @@ def _html_table(rows: list[dict], columns: list[Column], prov: dict, *, table_id
         cells = []
         for _, fn, css in columns:
             shown, sort = fn(row)
-            v = "" if _isnan(sort) and not isinstance(sort, str) else str(sort)
+            v = sort if isinstance(sort, str) else ("" if _isnan(sort) else str(sort))
             cells.append(f'<td class="{css}" data-v="{_esc(v)}">{shown}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
@@ -631,7 +631,7 @@ table{border-collapse:collapse;width:100%;font-size:.88rem}
 caption{caption-side:bottom;text-align:left;padding:.4rem .6rem;font-size:.78rem;color:var(--muted)}
 th,td{padding:.3rem .6rem;border-bottom:1px solid #ececf0;text-align:left;vertical-align:top}
 th{position:sticky;top:0;background:#f3f3f6;cursor:pointer;user-select:none;vertical-align:bottom}
-#t-articles td:first-child{min-width:15rem}#t-articles td:nth-child(3){white-space:nowrap}
+#t-articles td:first-child{min-width:12rem}#t-articles td:nth-child(3){white-space:nowrap}
 th:hover,th:focus{background:#e6e6ee}
 th[aria-sort=ascending]::after{content:" \\25B2";font-size:.7em}th[aria-sort=descending]::after{content:" \\25BC";font-size:.7em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}
@@ -714,7 +714,7 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def render_html(report: _Report) -> str:
+def _render_html(report: _Report) -> str:
     """The whole self-contained page as a string."""
     r = report
     sections = [
@@ -821,40 +821,40 @@ def _errors_html(r: _Report) -> str:
 
 def _label_charts(r: _Report) -> str:
     p = r.results.passages
-    topical = p[p["topical"]]
-    counts = topical["label"].value_counts()
+    scored = p[agg.classified(p)]
+    counts = scored["label"].value_counts()
     total = max(int(counts.sum()), 1)
     items = [(lab, int(counts.get(lab, 0)), _LABEL_COLOURS.get(lab, "#888"),
               f"{int(counts.get(lab, 0)):,} ({100 * counts.get(lab, 0) / total:.0f}%)") for lab in LABELS]
-    bars = _svg_hbars(items, title="Labels of topical passages", x_label="Topical passages", y_label="Label")
-    hist_counts, edges = np.histogram(topical["p_conflates"].clip(0, 1).to_numpy(), bins=10, range=(0, 1))
+    bars = _svg_hbars(items, title="Labels of classified passages", x_label="Classified passages", y_label="Label")
+    hist_counts, edges = np.histogram(scored["p_conflates"].clip(0, 1).to_numpy(), bins=10, range=(0, 1))
     hist = _svg_histogram([int(c) for c in hist_counts], [float(e) for e in edges],
-                          title="Classifier confidence that a topical passage conflates",
-                          x_label="p(conflates)", y_label="Topical passages", colour=_LABEL_COLOURS["conflates"])
+                          title="Classifier confidence that a passage conflates",
+                          x_label="p(conflates)", y_label="Classified passages", colour=_LABEL_COLOURS["conflates"])
     return (
         "<h3>Label distribution in this run</h3>"
-        + _figure("chart-labels", bars, f"Labels the classifier gave the {len(topical):,} topical passages (all articles, duplicates have no passages).", r.prov)
-        + _figure("chart-confidence", hist, "Histogram of p(conflates) over topical passages; mass near 0 and 1 means confident labels, mass near 0.5 means borderline passages.", r.prov)
+        + _figure("chart-labels", bars, f"Labels the classifier gave the {len(scored):,} classified passages of all articles (syndicated copies included).", r.prov)
+        + _figure("chart-confidence", hist, "Histogram of p(conflates) over classified passages; mass near 0 and 1 means confident labels, mass in between means borderline passages.", r.prov)
     )
 
 
 def _section_cite(r: _Report) -> str:
     o = r.overall
-    k, n = int(o.get("conflates", 0)), int(o.get("topical_passages", 0))
-    wilson = f"95% Wilson interval {_interval(o.get('ci_low'), o.get('ci_high'))}; {k:,} of {_n(n, 'topical passage')}"
+    k, n = int(o.get("conflates", 0)), int(o.get("classified_passages", 0))
+    wilson = f"95% Wilson interval {_interval(o.get('ci_low'), o.get('ci_high'))}; {k:,} of {_n(n, 'classified passage')}"
     rates = agg.card_rates(r.results.card)
     if n == 0:
-        body = '<p class="cite">No topical passages in this run, so there is no share to cite.</p>'
+        body = '<p class="cite">No classified passages in this run, so there is no share to cite.</p>'
     elif rates is None or _isnan(o.get("adjusted_share")):
         body = (
-            f'<p class="cite"><span class="big">{_pct(o.get("conflation_share"))}</span> of topical passages conflate '
+            f'<p class="cite"><span class="big">{_pct(o.get("conflation_share"))}</span> of classified passages conflate '
             f"private scoring pilots with the state system (raw classify-and-count; {wilson}).</p>"
             "<p>run.json has no model card with cross-validated error rates (or the classifier is no better than "
             "chance), so this share cannot be adjusted for the classifier’s errors. Cite it only with that caveat.</p>"
         )
     else:
         body = (
-            f'<p class="cite"><span class="big">{_pct(o.get("adjusted_share"))}</span> of topical passages conflate private '
+            f'<p class="cite"><span class="big">{_pct(o.get("adjusted_share"))}</span> of classified passages conflate private '
             f"scoring pilots with the state system (adjusted share, 95% interval {_interval(o.get('adjusted_low'), o.get('adjusted_high'))}).</p>"
             "<p><strong>Cite the adjusted share with its interval.</strong> The raw share counts the classifier’s labels: "
             f"{_pct(o.get('conflation_share'))} ({wilson}). A classifier that finds {100 * rates['tpr']:.0f}% of conflating "
@@ -872,7 +872,7 @@ def _group_columns(key: str, header: str) -> list[Column]:
     return [
         (header, _text(key), ""),
         ("Articles", _int("articles"), "num"),
-        ("Topical passages", _int("topical_passages"), "num"),
+        ("Classified passages", _int("classified_passages"), "num"),
         ("Conflating", _int("conflates"), "num"),
         ("Raw share", _share("conflation_share"), "num"),
         ("95% Wilson", _span("ci_low", "ci_high"), "num"),
@@ -884,8 +884,8 @@ def _group_columns(key: str, header: str) -> list[Column]:
 
 
 _GROUP_NOTE = (
-    "Shares are over topical passages. ‘Articles conflating’: verdict conflates or mixed, over articles with a topical "
-    "passage. ‘Also correct’: mixed articles over conflates + mixed."
+    "Shares are over classified passages (body text the classifier labelled). ‘Articles conflating’: verdict "
+    "conflates or mixed, over articles with a classified passage. ‘Also correct’: mixed articles over conflates + mixed."
 )
 
 
@@ -895,7 +895,7 @@ def _section_outlets(r: _Report) -> str:
     point, low, high = ("adjusted_share", "adjusted_low", "adjusted_high") if adjusted else ("conflation_share", "ci_low", "ci_high")
     rows = [(row["outlet"], row[point], row[low], row[high], row["conflation_share"]) for row in t.to_dict("records")]
     chart = _svg_intervals(
-        rows, title="Share of topical passages that conflate, by outlet", x_label="Share of topical passages that conflate",
+        rows, title="Share of classified passages that conflate, by outlet", x_label="Share of classified passages that conflate",
         y_label="Outlet", point_name="adjusted share, 95% bootstrap interval" if adjusted else "raw share, 95% Wilson interval",
         raw_name="raw classify-and-count share",
     )
@@ -913,17 +913,17 @@ def _section_periods(r: _Report) -> str:
     t = r.tables["periods"]
     op = r.tables["outlet_periods"]
     known = op[op["period"].ne(agg.UNKNOWN_PERIOD)]
-    x_labels = agg._period_order(known["period"])
-    busiest = (known.groupby("outlet")["topical_passages"].sum().sort_values(ascending=False, kind="stable")
+    x_labels = sorted(set(known["period"]))  # ISO-like labels sort chronologically
+    busiest = (known.groupby("outlet")["classified_passages"].sum().sort_values(ascending=False, kind="stable")
                .head(CHART_MAX_OUTLETS).index.tolist())
     series = []
     for outlet in busiest:
         rows = known[known["outlet"].eq(outlet)].set_index("period")
         values, tips = [], []
         for p in x_labels:
-            if p in rows.index and rows.loc[p, "topical_passages"] > 0:
+            if p in rows.index and rows.loc[p, "classified_passages"] > 0:
                 values.append(float(rows.loc[p, "conflation_share"]))
-                tips.append(f"{outlet}, {p}: {_pct(rows.loc[p, 'conflation_share'])} of {int(rows.loc[p, 'topical_passages'])} topical passages")
+                tips.append(f"{outlet}, {p}: {_pct(rows.loc[p, 'conflation_share'])} of {int(rows.loc[p, 'classified_passages'])} classified passages")
             else:
                 values.append(None)
                 tips.append("")
@@ -931,10 +931,10 @@ def _section_periods(r: _Report) -> str:
     chart = _svg_lines(series, x_labels, title=f"Conflation share over time by outlet (per {r.period})",
                        x_label=r.period.capitalize(), y_label="Raw share conflating")
     n_out = known["outlet"].nunique()
-    more = f" The {CHART_MAX_OUTLETS} outlets with most topical passages of {n_out} are drawn." if n_out > CHART_MAX_OUTLETS else ""
+    more = f" The {CHART_MAX_OUTLETS} outlets with most classified passages of {n_out} are drawn." if n_out > CHART_MAX_OUTLETS else ""
     unknown = int(op.loc[op["period"].eq(agg.UNKNOWN_PERIOD), "articles"].sum())
     caption = ("Raw classify-and-count share per outlet and period (per-cell adjusted shares are too noisy to draw); "
-               f"gaps mean no topical passages. {_n(unknown, 'article')} with unknown dates left out of the chart "
+               f"gaps mean no classified passages. {_n(unknown, 'article')} with unknown dates left out of the chart "
                f"and counted under ‘unknown’ in the table.{more}")
     return (
         f'<section id="periods"><h2>Per {_esc(r.period)}</h2>'
@@ -953,7 +953,7 @@ def _shown_articles(r: _Report) -> pd.DataFrame:
     a = r.tables["articles"]
     a = a[a["verdict"].ne("")]
     if len(a) > HTML_MAX_ARTICLES:
-        a = a.sort_values(["conflates", "topical_passages"], ascending=False, kind="stable").head(HTML_MAX_ARTICLES)
+        a = a.sort_values(["conflates", "classified_passages"], ascending=False, kind="stable").head(HTML_MAX_ARTICLES)
     return a
 
 
@@ -977,7 +977,7 @@ def _section_articles(r: _Report) -> str:
 
     cols: list[Column] = [
         ("Title", title, ""), ("Outlet", _text("outlet"), ""), ("Date", _text("date"), ""), ("Verdict", verdict, ""),
-        ("Topical", _int("topical_passages"), "num"), ("Conflating", _int("conflates"), "num"),
+        ("Classified", _int("classified_passages"), "num"), ("Conflating", _int("conflates"), "num"),
         ("Distinguishing", _int("distinguishes"), "num"), ("Share conflating", _share("conflates_share"), "num"),
         ("Mean p(conflates)", _prob("mean_p_conflates"), "num"), ("Counted", counted, ""),
     ]
@@ -1079,8 +1079,10 @@ def _section_rule(r: _Report) -> str:
         f"<p>{_code_marks(agg.VERDICT_RULE)}</p>"
         "<p>Passage labels follow the project codebook: <code>conflates</code> presents a private pilot as the state system "
         "(or gives the state system a private pilot’s features); <code>distinguishes</code> keeps them apart explicitly; "
-        "<code>neither</code> is everything else. Only topical passages (naming a private pilot or the state system) are "
-        f"classified; the others count as <code>neither</code>.</p><p>{_prov_html(r.prov)}</p></section>"
+        "<code>neither</code> is everything else. Only body passages that pass the relevance filter are classified; "
+        "headings, boilerplate and off-topic passages count as <code>neither</code> and are left out of every share "
+        "(a passage is <em>topical</em> when it names a private pilot or the state system, which is reported but is "
+        f"not the same test).</p><p>{_prov_html(r.prov)}</p></section>"
     )
 
 
@@ -1102,19 +1104,24 @@ def _section_passages(r: _Report) -> str:
             f'source <code>{_esc(row.get("source_path"))}</code> {_url_html(row.get("url"))}</p>'
         )
         group = by_article.get(aid)
-        shown_p = group[group["topical"] | group["label"].ne("neither")] if group is not None else p.iloc[0:0]
+        shown_p = group[group["topical"] | agg.classified(group)] if group is not None else p.iloc[0:0]
         items = []
         for q in shown_p.to_dict("records"):
+            if q["reason"] == "classified":
+                badge = f'<span class="badge {_esc(q["label"])}">{_esc(q["label"])}</span>'
+                probs = f"p(conflates) {_num(q['p_conflates'], 2)} · p(distinguishes) {_num(q['p_distinguishes'], 2)}"
+            else:
+                badge = '<span class="badge">not classified</span>'
+                probs = _esc(q["kind"] if q["reason"] == q["kind"] else f"{q['kind']}, {q['reason']}")
             items.append(
-                f'<li value="{int(q["index"]) + 1}"><span class="badge {_esc(q["label"])}">{_esc(q["label"])}</span> '
-                f'<span class="p">p(conflates) {_num(q["p_conflates"], 2)} · p(distinguishes) {_num(q["p_distinguishes"], 2)}</span><br>'
+                f'<li value="{int(q["index"]) + 1}">{badge} <span class="p">{probs}</span><br>'
                 f'{_marked(q["text"], ents.get(q["passage_id"], []))}</li>'
             )
         if items:
             parts.append(f'<ol class="psg">{"".join(items)}</ol>')
         hidden = (0 if group is None else len(group)) - len(shown_p)
         if hidden or not items:
-            parts.append(f'<p class="note">{_n(hidden, "other passage")} (off-topic or boilerplate, label neither) not shown.</p>')
+            parts.append(f'<p class="note">{_n(hidden, "other passage")} (not classified, naming no actor) not shown.</p>')
         parts.append('<p><a href="#articles">Back to the article table</a></p></article>')
     parts.append(f"<p>{_prov_html(r.prov)}</p></section>")
     return "".join(parts)
@@ -1144,7 +1151,7 @@ def _md_table(rows: list[dict], columns: list[tuple[str, Callable[[dict], str]]]
     return "\n".join(lines) if rows else "_No rows._"
 
 
-def render_markdown(report: _Report) -> str:
+def _render_markdown(report: _Report) -> str:
     """The key figures and tables, with provenance, as Markdown."""
     r, o = report, report.overall
     prov = (f"_Provenance: run `{r.prov['run_id']}` · model sha256 `{r.prov['model_sha256']}` · labelled data sha256 "
@@ -1152,20 +1159,20 @@ def render_markdown(report: _Report) -> str:
     group_cols = lambda key, header: [  # noqa: E731
         (header, lambda row: _md(row[key])),
         ("Articles", lambda row: f"{int(row['articles']):,}"),
-        ("Topical passages", lambda row: f"{int(row['topical_passages']):,}"),
+        ("Classified passages", lambda row: f"{int(row['classified_passages']):,}"),
         ("Conflating", lambda row: f"{int(row['conflates']):,}"),
         ("Raw share (95% Wilson)", lambda row: f"{_pct(row['conflation_share'])} ({_interval(row['ci_low'], row['ci_high'])})"),
         ("Adjusted share (95% bootstrap)", lambda row: f"{_pct(row['adjusted_share'])} ({_interval(row['adjusted_low'], row['adjusted_high'])})"),
         ("Articles conflating", lambda row: _pct(row["share_articles_conflating"])),
     ]
     if _isnan(o.get("adjusted_share")):
-        cite = (f"**{_pct(o.get('conflation_share'))}** of topical passages conflate (raw share, 95% Wilson "
+        cite = (f"**{_pct(o.get('conflation_share'))}** of classified passages conflate (raw share, 95% Wilson "
                 f"{_interval(o.get('ci_low'), o.get('ci_high'))}); no adjusted share (no model card with CV rates).")
     else:
-        cite = (f"**{_pct(o.get('adjusted_share'))}** of topical passages conflate (adjusted classify-and-count, 95% bootstrap "
+        cite = (f"**{_pct(o.get('adjusted_share'))}** of classified passages conflate (adjusted classify-and-count, 95% bootstrap "
                 f"interval {_interval(o.get('adjusted_low'), o.get('adjusted_high'))}). Cite this figure: it corrects the raw "
-                f"share ({_pct(o.get('conflation_share'))}, {int(o.get('conflates', 0)):,} of {int(o.get('topical_passages', 0)):,} "
-                "topical passages) for the classifier's cross-validated error rates, and its interval includes their uncertainty.")
+                f"share ({_pct(o.get('conflation_share'))}, {int(o.get('conflates', 0)):,} of {int(o.get('classified_passages', 0)):,} "
+                "classified passages) for the classifier's cross-validated error rates, and its interval includes their uncertainty.")
     card = r.results.card or {}
     cv, binary = card.get("cv") or {}, (card.get("cv") or {}).get("binary") or {}
     verdicts = r.tables["articles"]["verdict"].value_counts()

@@ -1,4 +1,4 @@
-"""Aggregation on a hand-built fixture: 2 outlets, 5 articles (+1 duplicate), 15 passages.
+"""Aggregation on a hand-built fixture: 2 outlets, 5 articles (+1 duplicate), 17 passages.
 
 Every expected value below was worked out by hand from the fixture; see the comments.
 """
@@ -33,8 +33,9 @@ A, B = "Daily Planet", "The Bugle"
 CARD = {"cv": {"binary": {"tpr": 0.8, "fpr": 0.1, "positives": 50, "negatives": 150}}}
 
 
-def _passage(article_id, index, label="neither", pc=0.0, pd_=0.0, *, topical=True, kind="body", text=None):
-    reason = "classified" if topical and kind == "body" else ("boilerplate" if kind == "boilerplate" else "off-topic")
+def _passage(article_id, index, label="neither", pc=0.0, pd_=0.0, *, topical=True, kind="body", text=None, reason=None):
+    if reason is None:
+        reason = "classified" if topical and kind == "body" else ("boilerplate" if kind == "boilerplate" else "off-topic")
     if reason != "classified":
         pc, pd_ = 0.0, 0.0
     return {
@@ -63,7 +64,7 @@ def articles():
         ("a2", A, "2018-11-02", ""),
         ("a3", B, "2019-01-20", ""),
         ("a4", B, "", ""),  # unknown date
-        ("a5", B, "2019-07-04", ""),  # no topical passages
+        ("a5", B, "2019-07-04", ""),  # nothing classified
         ("a6", B, "2019-01-20", "a3"),  # exact duplicate of a3: no passages, never counted
     ]
     return pd.DataFrame(
@@ -80,6 +81,7 @@ def passages():
             _passage("a1", 1, "neither", 0.3, 0.1),
             _passage("a1", 2, topical=False),
             _passage("a1", 3, topical=False, kind="boilerplate"),
+            _passage("a1", 4, topical=True, kind="heading", reason="heading"),  # names an actor, never classified
             _passage("a2", 0, "conflates", 0.8, 0.1),
             _passage("a2", 1, "distinguishes", 0.2, 0.7),
             _passage("a2", 2, "neither", 0.2, 0.2),
@@ -87,6 +89,8 @@ def passages():
             _passage("a3", 1, "neither", 0.2, 0.1),
             _passage("a4", 0, "neither", 0.4, 0.1),
             _passage("a4", 1, topical=False),
+            # classified although it names no gazetteer actor ("the system"): it counts
+            _passage("a4", 2, "conflates", 0.7, 0.1, topical=False, reason="classified"),
             _passage("a5", 0, topical=False),
             _passage("a5", 1, topical=False),
             _passage("a5", 2, topical=False, kind="heading"),
@@ -116,20 +120,23 @@ def entities():
 def test_aggregate_verdicts_per_article(passages):
     v = article_verdicts(passages).set_index("article_id")
     assert v["verdict"].to_dict() == {
-        "a1": "conflates", "a2": "mixed", "a3": "distinguishes", "a4": "neither", "a5": "neither",
+        "a1": "conflates", "a2": "mixed", "a3": "distinguishes", "a4": "conflates", "a5": "neither",
     }
-    assert v["passages"].tolist() == [4, 3, 2, 2, 4]
-    assert v["topical_passages"].tolist() == [2, 3, 2, 1, 0]
-    assert v["conflates"].tolist() == [1, 1, 0, 0, 0]
+    assert v["passages"].tolist() == [5, 3, 2, 3, 4]
+    assert v["topical_passages"].tolist() == [3, 3, 2, 1, 0]  # a1's heading names an actor
+    assert v["classified_passages"].tolist() == [2, 3, 2, 2, 0]  # ... but is not classified
+    assert v["conflates"].tolist() == [1, 1, 0, 1, 0]
     assert v["distinguishes"].tolist() == [0, 1, 1, 0, 0]
-    # a1: 1 of 2 topical conflates; a2: 1 of 3; a5 has no topical passage -> NaN
+    # a1: 1 of 2 classified conflates; a2: 1 of 3; a4: 1 of 2; a5 has none classified -> NaN
     assert v.loc["a1", "conflates_share"] == pytest.approx(0.5)
     assert v.loc["a2", "conflates_share"] == pytest.approx(1 / 3)
+    assert v.loc["a4", "conflates_share"] == pytest.approx(0.5)
     assert v.loc["a3", "distinguishes_share"] == pytest.approx(0.5)
     assert math.isnan(v.loc["a5", "conflates_share"])
-    # mean over topical passages only: a1 (0.9 + 0.3) / 2, a2 (0.8 + 0.2 + 0.2) / 3
+    # mean over classified passages only: a1 (0.9 + 0.3) / 2, a2 (0.8 + 0.2 + 0.2) / 3, a4 (0.4 + 0.7) / 2
     assert v.loc["a1", "mean_p_conflates"] == pytest.approx(0.6)
     assert v.loc["a2", "mean_p_conflates"] == pytest.approx(0.4)
+    assert v.loc["a4", "mean_p_conflates"] == pytest.approx(0.55)
     assert math.isnan(v.loc["a5", "mean_p_conflates"])
 
 
@@ -153,6 +160,7 @@ def test_aggregate_articles_without_passages_and_duplicates(articles, passages):
         (3, 10, (0.1078, 0.6032)),
         (2, 5, (0.1176, 0.7693)),
         (0, 3, (0.0, 0.5615)),
+        (1, 4, (0.0456, 0.6994)),
         (10, 10, (0.7225, 1.0)),
     ],
 )
@@ -231,41 +239,44 @@ def test_aggregate_group_summary_by_outlet(articles, passages):
     s = group_summary(arts, passages, "outlet", card=CARD).set_index("outlet")
     assert s.index.tolist() == [A, B]
     assert s["articles"].tolist() == [2, 3]  # a6 is a duplicate
-    assert s["topical_articles"].tolist() == [2, 2]  # a5 has no topical passage
-    assert s["topical_passages"].tolist() == [5, 3]
-    assert s["conflates"].tolist() == [2, 0]
-    assert s.loc[A, "conflation_share"] == pytest.approx(0.4)
+    assert s["classified_articles"].tolist() == [2, 2]  # a5 has no classified passage
+    assert s["classified_passages"].tolist() == [5, 4]
+    assert s["conflates"].tolist() == [2, 1]
+    assert s.loc[A, "conflation_share"] == pytest.approx(0.4)  # 2 / 5
+    assert s.loc[B, "conflation_share"] == pytest.approx(0.25)  # 1 / 4
     assert (round(s.loc[A, "ci_low"], 4), round(s.loc[A, "ci_high"], 4)) == (0.1176, 0.7693)
-    assert (round(s.loc[B, "ci_low"], 4), round(s.loc[B, "ci_high"], 4)) == (0.0, 0.5615)
-    assert s.loc[A, "adjusted_share"] == pytest.approx(0.3 / 0.7)
-    assert s.loc[B, "adjusted_share"] == 0.0
-    assert s.loc[A, "adjusted_low"] <= s.loc[A, "adjusted_share"] <= s.loc[A, "adjusted_high"]
-    # A: a1 conflates, a2 mixed -> 2 of 2 topical articles conflate, 1 of those 2 corrects itself
+    assert (round(s.loc[B, "ci_low"], 4), round(s.loc[B, "ci_high"], 4)) == (0.0456, 0.6994)
+    assert s.loc[A, "adjusted_share"] == pytest.approx(0.3 / 0.7)  # (0.4 - 0.1) / (0.8 - 0.1)
+    assert s.loc[B, "adjusted_share"] == pytest.approx(0.15 / 0.7)  # (0.25 - 0.1) / 0.7
+    for o in (A, B):
+        assert s.loc[o, "adjusted_low"] <= s.loc[o, "adjusted_share"] <= s.loc[o, "adjusted_high"]
+    # A: a1 conflates, a2 mixed -> 2 of 2 classified articles conflate, 1 of those 2 corrects itself
     assert s.loc[A, "share_articles_conflating"] == 1.0
     assert s.loc[A, "share_conflating_that_correct"] == 0.5
-    assert s.loc[B, "share_articles_conflating"] == 0.0
-    assert math.isnan(s.loc[B, "share_conflating_that_correct"])
+    # B: a3 distinguishes, a4 conflates (a5 has nothing classified) -> 1 of 2, none corrects itself
+    assert s.loc[B, "share_articles_conflating"] == 0.5
+    assert s.loc[B, "share_conflating_that_correct"] == 0.0
 
 
 def test_aggregate_group_summary_without_card_has_no_adjusted_share(articles, passages):
     s = group_summary(articles, passages, "all")
-    assert s.loc[0, "conflation_share"] == pytest.approx(2 / 8)
+    assert s.loc[0, "conflation_share"] == pytest.approx(3 / 9)
     assert math.isnan(s.loc[0, "adjusted_share"])
 
 
 @pytest.mark.parametrize(
     "period, expected",
     [
-        # period: (topical passages, conflates)
-        ("year", {"2018": (5, 2), "2019": (2, 0), "unknown": (1, 0)}),
-        ("quarter", {"2018-Q1": (2, 1), "2018-Q4": (3, 1), "2019-Q1": (2, 0), "2019-Q3": (0, 0), "unknown": (1, 0)}),
-        ("month", {"2018-03": (2, 1), "2018-11": (3, 1), "2019-01": (2, 0), "2019-07": (0, 0), "unknown": (1, 0)}),
+        # period: (classified passages, conflates); a4 has no date
+        ("year", {"2018": (5, 2), "2019": (2, 0), "unknown": (2, 1)}),
+        ("quarter", {"2018-Q1": (2, 1), "2018-Q4": (3, 1), "2019-Q1": (2, 0), "2019-Q3": (0, 0), "unknown": (2, 1)}),
+        ("month", {"2018-03": (2, 1), "2018-11": (3, 1), "2019-01": (2, 0), "2019-07": (0, 0), "unknown": (2, 1)}),
     ],
 )
 def test_aggregate_group_summary_by_period(articles, passages, period, expected):
     s = group_summary(articles, passages, "period", period=period, card=CARD)
     assert s["period"].tolist() == list(expected)  # chronological, unknown last
-    got = {r.period: (r.topical_passages, r.conflates) for r in s.itertuples()}
+    got = {r.period: (r.classified_passages, r.conflates) for r in s.itertuples()}
     assert got == expected
 
 
@@ -352,7 +363,7 @@ def test_aggregate_syndication_once_vs_per_outlet(wire):
     s_per = group_summary(arts, psg, "outlet", syndicated="per-outlet").set_index("outlet")
     assert s_once["articles"].to_dict() == {B: 2}  # A's copy counts as B's (earlier) story
     assert s_per["articles"].to_dict() == {A: 1, B: 2}
-    assert s_per["topical_passages"].to_dict() == {A: 1, B: 2}
+    assert s_per["classified_passages"].to_dict() == {A: 1, B: 2}
 
 
 def test_aggregate_syndication_groups_only_copies_among_many():
@@ -396,9 +407,10 @@ def test_aggregate_actor_tables_empty_without_entities(passages):
 def test_aggregate_evidence_table_top_passages_per_outlet(articles, passages, entities):
     e = evidence_table(articles, passages, entities, top_n=1)
     got = [(r.outlet, r.label, r.passage_id, round(r.confidence, 2)) for r in e.itertuples()]
-    # A: conflating a1-0 (0.9) beats a2-0 (0.8); distinguishing a2-1 (0.7). B: a3-0 (0.8).
-    assert got == [(A, "conflates", "a1-0", 0.9), (A, "distinguishes", "a2-1", 0.7), (B, "distinguishes", "a3-0", 0.8)]
+    # A: conflating a1-0 (0.9) beats a2-0 (0.8); distinguishing a2-1 (0.7). B: a4-2 (0.7), a3-0 (0.8).
+    assert got == [(A, "conflates", "a1-0", 0.9), (A, "distinguishes", "a2-1", 0.7),
+                   (B, "conflates", "a4-2", 0.7), (B, "distinguishes", "a3-0", 0.8)]
     first = e.iloc[0]
     assert first["title"] == "Title a1" and first["source_path"] == "corpus/a1.txt"
     assert [x["canonical"] for x in json.loads(first["entities"])] == ["Sesame Credit", "Social Credit System", "Beijing"]
-    assert len(evidence_table(articles, passages, entities, top_n=5)) == 4
+    assert len(evidence_table(articles, passages, entities, top_n=5)) == 5

@@ -125,8 +125,11 @@ def test_check_labels_ranks_a_planted_error_first(small_labelled, tmp_path):
         ("Under the government's system your friends' scores drag yours down.",
          {"passage_private_mechanic+state_attribution", "sentence_private_mechanic+state_attribution"}),
         ("Sesame Credit is not part of the official system, though the two are often confused.",
-         {"passage_private_name+distinction", "sentence_private_name+distinction"}),
-        ("Sesame Credit scores users from 350 to 950.", {"name_only_private"}),
+         {"sentence_private_name+separation", "passage_private_name+confusion"}),
+        ("The government outsourced pilot schemes to eight private companies.",
+         {"sentence_private_generic+pilot_frame", "sentence_state_reference+pilot_frame"}),
+        ("Citizens with good ratings from the state get deposit-free rentals and VIP lanes.", {"perks>=2+state"}),
+        ("Sesame Credit scores users from 350 to 950.", {"private_only"}),
         ("The weather is fine.", {"no_cues"}),
     ],
 )

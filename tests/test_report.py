@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import FramingError
-from pipeline.report import TABLES, load_results, write_report
+from pipeline.report import TABLES, _marked, load_results, write_report
 
 SHA_MODEL, SHA_DATA, SHA_CODEBOOK = "a1" * 32, "b2" * 32, "c3" * 32
 RUN_ID = "20260101T000000-fixture"
@@ -51,7 +53,8 @@ WIRE = (
 )
 ARTICLES = [
     ("dp-1", "Daily Planet", "2018-03-15", "China's plan to rate every citizen", "https://planet.example/rate", [
-        ("heading", "neither", 0, 0, "China's plan to rate every citizen", []),
+        ("heading", "neither", 0, 0, "China's plan to rate every citizen: the Social Credit System",
+         [("Social Credit System", SS, "Social Credit System")]),
         ("body", "conflates", 0.93, 0.02,
          "Under the Social Credit System, every citizen gets a score between 350 and 950 from Sesame Credit, "
          "and buying video games lowers it.",
@@ -113,7 +116,7 @@ def _passage_rows(article_id, specs):
     passages, entities, pos = [], [], 0
     for i, (kind, label, pc, pd_, text, ents) in enumerate(specs):
         topical = any(lab in (PP, SS) for _, lab, _ in ents)
-        reason = "classified" if kind == "body" and topical else ("boilerplate" if kind == "boilerplate" else "off-topic")
+        reason = "classified" if kind == "body" and topical else (kind if kind in ("boilerplate", "heading") else "off-topic")
         if reason != "classified":
             label, pc, pd_ = "neither", 0.0, 0.0
         pid = f"{article_id}:{i}"
@@ -270,9 +273,9 @@ def test_report_tables_hold_the_figures(report):
     results = report[0]
     outlets = pd.read_csv(results / "tables" / "outlets.csv")
     assert outlets["outlet"].tolist() == ["Daily Planet", "The Bugle", "Wire Weekly"]
-    # Daily Planet: dp-1 (1 of 1 topical: the Beijing passage names no actor), dp-2 (1 of 2), dp-3 (0 of 1)
+    # Daily Planet: dp-1 (1 of 1 classified: the Beijing passage is off-topic), dp-2 (1 of 2), dp-3 (0 of 1)
     dp = outlets.set_index("outlet").loc["Daily Planet"]
-    assert (dp["topical_passages"], dp["conflates"]) == (4, 2)
+    assert (dp["classified_passages"], dp["conflates"]) == (4, 2)
     # The Bugle's copy of the wire story (bg-3, later) is not counted under `once`
     assert outlets.set_index("outlet").loc["The Bugle", "articles"] == 2
     periods = pd.read_parquet(results / "tables" / "periods.parquet")
@@ -301,6 +304,10 @@ def test_report_article_links_to_its_passages(report):
     listing = page.split(f'id="{m.group(1)}"', 1)[1].split("</article>", 1)[0]
     assert 'badge conflates">conflates' in listing and 'badge distinguishes">distinguishes' in listing
     assert '<mark class="pp" title="PRIVATE_PILOT: Sesame Credit">Zhima Credit</mark>' in listing
+    m = re.search(r'<a href="#(art-\d+)">China&#x27;s plan to rate every citizen</a>', page)
+    listing = page.split(f'id="{m.group(1)}"', 1)[1].split("</article>", 1)[0]
+    # the heading names the state system but is never classified: shown, marked as such, not counted
+    assert '<span class="badge">not classified</span> <span class="p">heading</span>' in listing
 
 
 def test_report_out_folder_and_period_option(tmp_path):
@@ -377,4 +384,15 @@ def test_report_without_manifest_entities_or_passages(tmp_path):
     passages = pd.read_parquet(results / "passages.parquet")
     passages.iloc[0:0].to_parquet(results / "passages.parquet")
     page = write_report(results).read_text(encoding="utf-8")
-    assert "No topical passages in this run" in page and page.count("No data to show") == 5
+    assert "No classified passages in this run" in page and page.count("No data to show") == 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(), spans=st.lists(st.tuples(st.integers(-3, 60), st.integers(-3, 60), st.text(max_size=8)), max_size=6))
+def test_report_marked_text_is_escaped_and_lossless(text, spans):
+    # Whatever the text and whatever (even bogus) entity offsets, the only tags are our <mark>s
+    # and the visible text is exactly the input.
+    ents = [{"start": a, "end": b, "label": lab, "canonical": lab} for a, b, lab in spans]
+    out = _marked(text, ents)
+    assert re.sub(r'<mark class="(pp|ss|ent)" title="[^"<>]*">|</mark>', "", out).count("<") == 0
+    assert html.unescape(re.sub(r"<[^>]*>", "", out)) == text
