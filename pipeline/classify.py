@@ -80,6 +80,12 @@ def predict_proba(model, texts: Sequence[str], *, gate: bool = True) -> np.ndarr
         clf = model.named_steps["clf"]
         order = [list(clf.classes_).index(label) for label in config.LABELS]
         proba[mask] = model.predict_proba([t for t, m in zip(texts, mask) if m])[:, order]
+    # The codebook's definition: a passage conflates only if it names or describes a private
+    # pilot. Without any such element its conflation probability is moved to `neither`.
+    no_private = np.array([not lexicon.mentions_private_pilot(t) for t in texts], dtype=bool) & mask
+    conflates, neither = config.LABELS.index("conflates"), config.LABELS.index("neither")
+    proba[no_private, neither] += proba[no_private, conflates]
+    proba[no_private, conflates] = 0.0
     return proba
 
 

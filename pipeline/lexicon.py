@@ -77,15 +77,16 @@ PRIVATE_MECHANIC = _words(
     # shopping judged, friends' and contacts' scores, dating profiles, deposit-free rentals,
     # VIP airport lanes, visa perks.
     r"3[05]0\s*(?:to|-|–|and)\s*9[05]0|950|350\ points?|"
-    r"video\s*games?|gam(?:ers?|ing\ habits)|games?\ for\ (?:ten|10)\ hours|diapers|nappies|"
+    r"video\s*games?|gam(?:e|es|ers?|ing)|games?\ for\ (?:ten|10)\ hours|diapers|nappies|"
     r"(?:buy|buying|bought|purchas\w+)\ (?:\w+\ ){0,2}(?:alcohol|beer|liquor|games|diapers|nappies|the\ right\ things|responsible)|"
+    r"friends?|befriend\w*|who\ (?:you|they|people)\ know|group\ chats?|roommates?|"
     r"friends?['’]?\s*(?:scores?|ratings?|numbers?|behaviou?r)|(?:your|their|his|her|a\ person['’]s|people['’]s)\ (?:friends|contacts)|"
     r"contacts['’]?\ (?:scores?|numbers?|ratings?)|(?:social(?:\ media)?|online)\ contacts|low[-\ ]scorers?|unfriend\w*|"
     r"who\ (?:you|they|people)\ (?:are\ )?(?:friends?\ with|befriend|associate\ with|hang\ out\ with)|(?:the\ )?company\ (?:you|they|people)\ keep|"
     r"social\ (?:connections|circles?|networks?|relationships)|interpersonal\ relationships|"
     r"dating\ (?:sites?|websites?|apps?|profiles?|platforms?|services?)|matchmak\w+|online\ dating|"
     r"deposit[-\ ]free|(?:without|skip\w*|waiv\w*|no)\ (?:a\ |any\ |the\ |upfront\ |paying\ (?:a\ )?)?(?:payments?\ or\ )?deposits?|"
-    r"deposits?\ (?:waived|free)|"
+    r"deposits?|vip|booze|"
     r"vip\ (?:lanes?|treatment|security|check-?ins?|status)|(?:fast|express|priority|dedicated)\ (?:security\ )?(?:lanes?|check-?ins?|boarding)|"
     r"(?:faster|quicker)\ (?:security|airport|check-?ins?|inspections?)|"
     r"visas?|singapore|luxembourg|travel\ (?:abroad|overseas)|"
@@ -125,7 +126,7 @@ STATE_ATTRIBUTION = _words(
 PRIVATE_GENERIC = _words(
     r"private(?:ly)?[-\ ](?:run\ |owned\ |held\ )?(?:compan(?:y|ies)|firms?|corporations?|systems?|scores?|scoring|sector|"
     r"pilots?|versions?|schemes?|platforms?|businesses|credit(?:\ scores?|\ ratings?|\ bureaus?)?|players|ratings?|apps?)|"
-    r"(?:eight|8)\ (?:private\ |different\ private\ |different\ |tech\ |fintech\ )?(?:compan(?:y|ies)|firms|corporations|"
+    r"(?:eight|8)\ (?:[\w-]+\ ){0,3}(?:compan(?:y|ies)|firms|corporations|"
     r"businesses|pilots?|providers|credit\ agencies)|tech\ (?:giants?|compan(?:y|ies)|firms?)|internet\ (?:giants?|compan(?:y|ies))|"
     r"fintech\ (?:firms?|compan(?:y|ies)|giants?)|e-commerce\ (?:giants?|compan(?:y|ies)|firms?|platforms?)|"
     r"corporate\ (?:scores?|systems?|versions?|ratings?|pilots?)|commercial\ (?:scores?|systems?|ratings?|products?|credit)"
@@ -216,6 +217,12 @@ RELEVANCE = re.compile(
 def is_relevant(text: str) -> bool:
     """True when ``text`` may concern social credit or its actors (the relevance filter)."""
     return RELEVANCE.search(text) is not None
+
+
+def mentions_private_pilot(text: str) -> bool:
+    """True when ``text`` names a private pilot, refers to the private firms, or describes
+    one of their mechanics or perks: what every conflating passage needs (codebook)."""
+    return any(CUES[group].search(text) for group in ("private_name", "private_generic", "private_mechanic", "perk"))
 
 
 def cue_spans(text: str) -> list[tuple[str, int, int]]:
