@@ -96,13 +96,13 @@ def cross_source_figures(tmp_path_factory):
 def test_cross_source_figures_do_not_regress(cross_source_figures):
     """What the model reaches today on real coverage it never saw (see README); a floor, so
     that a change to features, lexicon or data that makes it worse is caught."""
-    assert cross_source_figures["macro_f1"] >= 0.72, cross_source_figures["per_class"]
+    assert cross_source_figures["macro_f1"] >= 0.75, cross_source_figures["per_class"]
     assert cross_source_figures["binary"]["recall"] >= 0.85, cross_source_figures["binary"]
-    assert cross_source_figures["binary"]["f1"] >= 0.55, cross_source_figures["binary"]
+    assert cross_source_figures["binary"]["f1"] >= 0.58, cross_source_figures["binary"]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="target of issue 3 not reached yet: binary F1 is about 0.57, macro-F1 0.75 "
+@pytest.mark.xfail(strict=True, reason="target of issue 3 not reached yet: binary F1 is 0.60, macro-F1 0.78 "
                                        "(precision is the gap; see README, 'Cross-source check')")
 def test_cross_source_meets_the_target(cross_source_figures):
     assert cross_source_figures["binary"]["f1"] >= 0.85, cross_source_figures["binary"]
