@@ -147,3 +147,17 @@ def test_batch_two_workers_match_one(sample_run, tmp_path):
     run(ARTICLES, two, workers=2, report=False, quiet=True)
     for name, table in _tables(out).items():
         pd.testing.assert_frame_equal(table, _tables(two)[name], check_exact=False, rtol=1e-9)
+
+
+def test_batch_run_writes_the_report_by_default(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(ARTICLES / "003_fda279e24249a15c.txt", src / "wired.txt")
+    out = tmp_path / "out"
+    run(src, out, workers=1, quiet=True, period="quarter")
+    html = (out / "index.html").read_text(encoding="utf-8")
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["run_id"] in html and manifest["model"]["sha256"][:12] in html
+    assert (out / "summary.md").exists() and (out / "tables" / "outlets.csv").exists()
+    verdict = pd.read_parquet(out / "articles.parquet")["verdict"].tolist()
+    assert verdict[0] in {"conflates", "distinguishes", "mixed", "neither"}
