@@ -71,8 +71,6 @@ def run(
     >>> result.counts["articles"]
     5
     """
-    from .classify import file_sha256, load_model
-
     input_dir, out = Path(input_dir), Path(out)
     if not input_dir.exists():
         raise FramingError(f"input not found: {input_dir}", None, "give a folder (or file) of articles")
@@ -81,7 +79,9 @@ def run(
     if fmt not in ("parquet", "csv"):
         raise FramingError(f"unknown format {fmt!r}", None, "use parquet or csv")
     workers = workers or os.cpu_count() or 1
-    _, card = load_model(model)  # checks the model card's hash before any work starts
+    if engine == "local" and workers > 1:
+        _start_fork_server()  # its imports overlap this process's set-up below
+    card = _checked_card(model)  # checks the model card's hash before any work starts
     model = Path(model).resolve()
     model_sha = card["model_sha256"]
     nlp_key = _nlp_key(relevance_filter)
@@ -131,6 +131,22 @@ def run(
     return result
 
 
+def _checked_card(model_path) -> dict:
+    """The model's card, after the checks :func:`~pipeline.classify.load_model` makes (file and
+    card present, hash matching) but without unpickling the model, which only the workers
+    need: a re-run served from the cache never loads it. Any failed check goes through
+    ``load_model`` itself, so users see its error message."""
+    from .classify import card_path, file_sha256, load_model
+
+    try:
+        card = json.loads(card_path(model_path).read_text(encoding="utf-8"))
+        if isinstance(card, dict) and card.get("model_sha256") == file_sha256(model_path):
+            return card
+    except (OSError, ValueError):
+        pass
+    return load_model(model_path)[1]
+
+
 # --------------------------------------------------------------------------------------
 # Main process: ingest, dedupe, cache look-ups, writing.
 
@@ -144,6 +160,9 @@ class _Batch:
 
 def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Iterator[_Batch]:
     batch = _Batch([], [], [])
+    # A batch's `seen` rows go in one transaction, committed before the batch is handed on
+    # (they are this run's scratch, cleared at the next open: nothing to lose to a crash).
+    cache.execute("BEGIN")
     for item in items:
         progress.update(1)
         if isinstance(item, IngestError):
@@ -159,8 +178,11 @@ def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Ite
             batch.articles.append(item)
             batch.hashes.append(content_hash)
         if len(batch.articles) >= config.BATCH_ARTICLES:
+            cache.execute("COMMIT")
             yield batch
+            cache.execute("BEGIN")
             batch = _Batch([], [], [])
+    cache.execute("COMMIT")
     if batch.articles or batch.duplicates:
         yield batch
 
@@ -328,6 +350,25 @@ def _unclassified(kind: str, relevant: bool) -> list:
     return ["neither", 0.0, 0.0, 1.0, reason, "[]", "[]"]
 
 
+# Imported once by the fork server instead of once by every worker. Third-party modules only:
+# the server does not get this process's sys.path (Python 3.11), so our own modules must be
+# imported by the workers themselves, from the same place as here.
+_PRELOAD = ("numpy", "scipy.sparse", "pandas", "pyarrow.parquet", "joblib", "sklearn.calibration",
+            "sklearn.feature_extraction.text", "sklearn.pipeline", "sklearn.svm", "spacy", config.SPACY_MODEL)
+
+
+def _start_fork_server():
+    """The forkserver context for the worker pool, its server started now (a no-op if it is
+    running) so that its imports overlap the rest of this process's set-up."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(_PRELOAD))
+    forkserver.ensure_running()
+    return context
+
+
 class _LocalExecutor:
     """Runs batches in this process (workers=1) or in a process pool, results in input order,
     with at most ``2 * workers`` batches in flight so memory stays bounded."""
@@ -337,10 +378,9 @@ class _LocalExecutor:
 
     def __enter__(self):
         if self.workers > 1:
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=_start_fork_server())
         return self.submit_all
 
     def __exit__(self, *exc):
@@ -354,7 +394,7 @@ class _LocalExecutor:
                 yield batch, computed, timings
             return
         yield from _windowed(tasks, lambda work: self.pool.submit(process_work, work, *self.args),
-                             lambda fut: fut.result(), 2 * self.workers)
+                             lambda fut: fut.result(), 2 * self.workers, self.workers)
 
 
 class _DaskExecutor:
@@ -372,8 +412,7 @@ class _DaskExecutor:
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, host="127.0.0.1")
             self.client = Client(self.cluster)
-        n = max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
-        self.window = 2 * n
+        self.n = max(1, len(self.client.scheduler_info().get("workers", {})) or self.workers)
         return self.submit_all
 
     def __exit__(self, *exc):
@@ -383,22 +422,36 @@ class _DaskExecutor:
 
     def submit_all(self, tasks):
         yield from _windowed(tasks, lambda work: self.client.submit(process_work, work, *self.args, pure=False),
-                             lambda fut: fut.result(), self.window)
+                             lambda fut: fut.result(), 2 * self.n, self.n)
 
 
-def _windowed(tasks, submit, result, window: int):
-    """Submit (batch, work) tasks with at most ``window`` in flight; yield results in order."""
+def _windowed(tasks, submit, result, window: int, parts: int):
+    """Submit (batch, work) tasks with at most ``window`` batches in flight; yield
+    (batch, computed, timings) in input order. A batch's work goes out in up to ``parts``
+    pieces that run side by side, so that no worker idles while another finishes the last batch."""
     from collections import deque
 
     pending = deque()
     for batch, work in tasks:
-        pending.append((batch, submit(work) if work else None))
+        pending.append((batch, [submit(piece) for piece in _pieces(work, parts)]))
         while len(pending) >= window:
-            batch0, fut = pending.popleft()
-            yield (batch0, *(result(fut) if fut is not None else ([], {})))
+            yield _gathered(*pending.popleft(), result)
     while pending:
-        batch0, fut = pending.popleft()
-        yield (batch0, *(result(fut) if fut is not None else ([], {})))
+        yield _gathered(*pending.popleft(), result)
+
+
+def _pieces(work: list, parts: int) -> list[list]:
+    size = max(1, -(-len(work) // parts))
+    return [work[i:i + size] for i in range(0, len(work), size)]
+
+
+def _gathered(batch, futures: list, result) -> tuple:
+    computed, timings = [], Counter()
+    for future in futures:
+        piece, piece_timings = result(future)
+        computed.extend(piece)
+        timings.update(piece_timings)
+    return batch, computed, dict(timings)
 
 
 def _executor(engine: str, workers: int, scheduler, model_path: str, model_sha: str, relevance_filter: bool):

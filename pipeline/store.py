@@ -119,7 +119,9 @@ class TableStream:
 
     def write(self, rows: list[dict]) -> None:
         if rows:
-            self._writer.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+            # Column lists convert faster than row dicts (Table.from_pylist); same table.
+            columns = {name: [row.get(name) for row in rows] for name in self.schema.names}
+            self._writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
 
     def commit(self) -> Path:
         self._writer.close()
@@ -174,11 +176,9 @@ def open_cache(path: str | Path) -> sqlite3.Connection:
 
 def first_seen(conn: sqlite3.Connection, content_hash: str, article_id: str) -> str | None:
     """Record ``content_hash`` as seen in this run; return the first article id if it was already."""
-    row = conn.execute("SELECT article_id FROM seen WHERE content_hash = ?", (content_hash,)).fetchone()
-    if row:
-        return row[0]
-    conn.execute("INSERT INTO seen VALUES (?, ?)", (content_hash, article_id))
-    return None
+    if conn.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (content_hash, article_id)).rowcount:
+        return None
+    return conn.execute("SELECT article_id FROM seen WHERE content_hash = ?", (content_hash,)).fetchone()[0]
 
 
 def cached(conn: sqlite3.Connection, table: str, key_column: str, key: str, hashes: list[str]) -> dict[str, dict]:
