@@ -305,7 +305,6 @@ def process_work(work: list, model_path: str, model_sha: str, relevance_filter: 
     ``[label, p_conflates, p_distinguishes, p_neither, reason, top_features, evidence]`` per passage.
     """
     from .classify import predict
-    from .entities import doc_entities
 
     nlp, model = _resources(model_path, model_sha)
     timings = Counter()
