@@ -493,7 +493,9 @@ def group_summary(
     :func:`syndication_groups`; computed if None). Unknown outlets are "(unknown)", unknown
     dates fall in period "unknown".
 
-    Columns: the group key(s), articles, classified_articles (articles with >= 1
+    Columns: the group key(s), articles, topical_passages (passages naming a private-pilot or
+    state-system actor; shares are over classified passages, the population the classifier's
+    error rates describe), classified_articles (articles with >= 1
     classified passage), classified_passages, conflates (classified passages labelled
     conflates), conflation_share (conflates / classified_passages), ci_low, ci_high (95% Wilson),
     adjusted_share, adjusted_low, adjusted_high (Forman's adjusted classify-and-count with
@@ -527,6 +529,7 @@ def group_summary(
     out = pd.DataFrame(
         {
             "articles": ga.size(),
+            "topical_passages": ga["topical_passages"].sum() if "topical_passages" in arts else 0,
             "classified_articles": ga["_scored"].sum(),
             "_conf_articles": ga["_conf"].sum(),
             "_only": ga["_only"].sum(),
@@ -537,7 +540,8 @@ def group_summary(
     out["classified_passages"] = gp.size().reindex(out.index).fillna(0)
     out["conflates"] = gp["_c"].sum().reindex(out.index).fillna(0)
     out = out.reset_index()
-    for col in ("articles", "classified_articles", "_conf_articles", "_only", "mixed", "classified_passages", "conflates"):
+    for col in ("articles", "topical_passages", "classified_articles", "_conf_articles", "_only", "mixed",
+                "classified_passages", "conflates"):
         out[col] = out[col].astype("int64")
     rates = card_rates(card)
     rows = [_share_figures(int(k), int(n), rates, samples, random_state) for k, n in zip(out["conflates"], out["classified_passages"])]
@@ -547,7 +551,8 @@ def group_summary(
     correctable = (out["_only"] + out["mixed"]).where(lambda s: s > 0)
     out["share_conflating_that_correct"] = out["mixed"] / correctable
     out = _sort_groups(out, keys)
-    cols = [*keys, "articles", "classified_articles", "classified_passages", "conflates", "conflation_share",
+    cols = [*keys, "articles", "topical_passages", "classified_articles", "classified_passages", "conflates",
+            "conflation_share",
             "ci_low", "ci_high", "adjusted_share", "adjusted_low", "adjusted_high",
             "share_articles_conflating", "mixed", "share_conflating_that_correct"]
     return out[cols].reset_index(drop=True)

@@ -872,6 +872,7 @@ def _group_columns(key: str, header: str) -> list[Column]:
     return [
         (header, _text(key), ""),
         ("Articles", _int("articles"), "num"),
+        ("Topical passages", _int("topical_passages"), "num"),
         ("Classified passages", _int("classified_passages"), "num"),
         ("Conflating", _int("conflates"), "num"),
         ("Raw share", _share("conflation_share"), "num"),
@@ -1159,6 +1160,7 @@ def _render_markdown(report: _Report) -> str:
     group_cols = lambda key, header: [  # noqa: E731
         (header, lambda row: _md(row[key])),
         ("Articles", lambda row: f"{int(row['articles']):,}"),
+        ("Topical passages", lambda row: f"{int(row['topical_passages']):,}"),
         ("Classified passages", lambda row: f"{int(row['classified_passages']):,}"),
         ("Conflating", lambda row: f"{int(row['conflates']):,}"),
         ("Raw share (95% Wilson)", lambda row: f"{_pct(row['conflation_share'])} ({_interval(row['ci_low'], row['ci_high'])})"),
