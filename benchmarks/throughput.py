@@ -405,7 +405,8 @@ def main(argv=None) -> None:
                                      epilog=__doc__.split("Example:")[1], formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--articles", type=int, default=2000, help="corpus size for the speed figures")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (NER baseline n_process too)")
-    parser.add_argument("--repeat", type=int, default=1, help="rounds of every speed measure; each keeps its fastest round")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every speed measure; each keeps its fastest round")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory at two corpus sizes")
     parser.add_argument("--memory-sizes", default="2000,20000", help="the two sizes, small,large")
     parser.add_argument("--skip-speed", action="store_true", help="only the memory part")
