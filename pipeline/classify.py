@@ -74,19 +74,27 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, random_state: int = conf
 def predict_proba(model, texts: Sequence[str], *, gate: bool = True) -> np.ndarray:
     """Class probabilities in ``config.LABELS`` order; unclassifiable passages get ``neither`` = 1
     (``gate=False`` sends every passage to the classifier, as ``framing run --no-filter`` does)."""
+    return _scored(model, list(texts), gate)[0]
+
+
+def _scored(model, texts: list[str], gate: bool):
+    """(probabilities, classifiable mask, feature matrix of the classifiable rows or None):
+    features are computed once and shared by the probabilities and the reasons."""
     mask = classifiable(texts) if gate else np.ones(len(texts), dtype=bool)
     proba = np.tile(np.eye(len(config.LABELS))[config.LABELS.index("neither")], (len(texts), 1))
+    X = None
     if mask.any():
         clf = model.named_steps["clf"]
         order = [list(clf.classes_).index(label) for label in config.LABELS]
-        proba[mask] = model.predict_proba([t for t, m in zip(texts, mask) if m])[:, order]
+        X = model.named_steps["features"].transform([t for t, m in zip(texts, mask) if m])
+        proba[mask] = clf.predict_proba(X)[:, order]
     # The codebook's definition: a passage conflates only if it names or describes a private
     # pilot. Without any such element its conflation probability is moved to `neither`.
     no_private = np.array([not lexicon.mentions_private_pilot(t) for t in texts], dtype=bool) & mask
     conflates, neither = config.LABELS.index("conflates"), config.LABELS.index("neither")
     proba[no_private, neither] += proba[no_private, conflates]
     proba[no_private, conflates] = 0.0
-    return proba
+    return proba, mask, X
 
 
 def cross_val_proba(
@@ -220,15 +228,13 @@ def predict(model, texts: Sequence[str], *, explain: bool = True, gate: bool = T
     if len(texts) == 0:
         return pd.DataFrame(columns=columns)
     texts = list(texts)
-    proba = predict_proba(model, texts, gate=gate)
+    proba, mask, X = _scored(model, texts, gate)
     labels = np.asarray(config.LABELS)[proba.argmax(axis=1)]
     frame = pd.DataFrame(proba, columns=list(PROBA_COLUMNS))
     frame.insert(0, "label", labels)
     if explain:
-        mask = classifiable(texts) if gate else np.ones(len(texts), dtype=bool)
         reasons = np.full(len(texts), "[]", dtype=object)
-        if mask.any():
-            X = model.named_steps["features"].transform([t for t, m in zip(texts, mask) if m])
+        if X is not None:
             reasons[mask] = _reasons(model, X, labels[mask])
         frame["top_features"] = reasons
         frame["evidence"] = [json.dumps(evidence_spans(t, lab), ensure_ascii=False) for t, lab in zip(texts, labels)]
