@@ -81,7 +81,11 @@ def run(
     workers = workers or os.cpu_count() or 1
     if engine == "local" and workers > 1:
         _start_fork_server()  # its imports overlap this process's set-up below
-    card = _checked_card(model)  # checks the model card's hash before any work starts
+    from .classify import checked_card
+
+    # Checks the model file against its card before any work starts; only the workers unpickle
+    # it, so a re-run served from the cache never loads the model.
+    card = checked_card(model)
     model = Path(model).resolve()
     model_sha = card["model_sha256"]
     nlp_key = _nlp_key(relevance_filter)
@@ -129,22 +133,6 @@ def run(
 
         write_report(out, out, period=period, syndicated=syndicated)
     return result
-
-
-def _checked_card(model_path) -> dict:
-    """The model's card, after the checks :func:`~pipeline.classify.load_model` makes (file and
-    card present, hash matching) but without unpickling the model, which only the workers
-    need: a re-run served from the cache never loads it. Any failed check goes through
-    ``load_model`` itself, so users see its error message."""
-    from .classify import card_path, file_sha256, load_model
-
-    try:
-        card = json.loads(card_path(model_path).read_text(encoding="utf-8"))
-        if isinstance(card, dict) and card.get("model_sha256") == file_sha256(model_path):
-            return card
-    except (OSError, ValueError):
-        pass
-    return load_model(model_path)[1]
 
 
 # --------------------------------------------------------------------------------------
@@ -486,7 +474,7 @@ def _progress(quiet: bool):
 
 
 def _manifest(input_dir, out, card, model_path, result, started, seconds, timings, options) -> dict:
-    from .classify import codebook_sha256, file_sha256, versions
+    from .classify import card_path, codebook_sha256, file_sha256, versions
 
     import spacy
 
@@ -501,7 +489,7 @@ def _manifest(input_dir, out, card, model_path, result, started, seconds, timing
         "errors": result.failed,
         "errors_by_reason": dict(result.errors),
         "model": {"path": str(model_path), "sha256": card["model_sha256"],
-                  "card_sha256": file_sha256(Path(model_path).with_name(Path(model_path).stem + ".card.json")),
+                  "card_sha256": file_sha256(card_path(model_path)),
                   "card": card},
         "labelled_data_sha256": card.get("data_sha256"),
         "codebook_sha256": codebook_sha256(),

@@ -196,6 +196,13 @@ def load_model(path: str | Path = config.DEFAULT_MODEL):
     joblib files run code when loaded: load only models from sources you trust. A missing
     card or a hash mismatch raises :class:`~pipeline.errors.ModelFileError` before unpickling.
     """
+    card = checked_card(path)
+    return joblib.load(path), card
+
+
+def checked_card(path: str | Path = config.DEFAULT_MODEL) -> dict:
+    """The model's card, once the file is present and matches the SHA-256 the card records;
+    the model itself is not unpickled. Raises :class:`~pipeline.errors.ModelFileError`."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}", None, "train one with `framing train` or pass --model")
@@ -214,7 +221,7 @@ def load_model(path: str | Path = config.DEFAULT_MODEL):
             f"model file {path} does not match its card (sha256 {actual[:12]}… but the card says {str(expected)[:12]}…)",
             str(cpath), "the file was changed or replaced; load only models from trusted sources, or retrain",
         )
-    return joblib.load(path), card
+    return card
 
 
 def predict(model, texts: Sequence[str], *, explain: bool = True, gate: bool = True) -> pd.DataFrame:
