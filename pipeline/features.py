@@ -8,6 +8,7 @@ offsets for readers.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 import numpy as np
@@ -28,20 +29,23 @@ _STATE = ("state_name", "state_reference", "state_attribution")
 _DISTINCT = ("separation", "confusion", "licence_refusal")
 
 
-def _cue_counts(text: str) -> dict[str, int]:
-    return {name: len(rx.findall(text)) for name, rx in lexicon.CUES.items()}
-
-
 def cue_features(text: str) -> dict[str, float]:
     """The domain feature values of one passage, by feature name: cue counts, and for every
     pair of cue groups whether they meet in one sentence and in the passage."""
-    counts = _cue_counts(text)
+    found = lexicon.cue_matches(text)
+    counts = {g: len(found[g]) for g in _GROUPS}
     feats = {f"count_{g}": float(np.log1p(counts[g])) for g in _COUNTED}
     present = {g: counts[g] > 0 for g in _GROUPS}
-    sentences = [_cue_counts(s) for s in _SENTENCE.findall(text)] or [counts]
+    # A match belongs to the sentence it starts in; one scan of the passage serves all sentences.
+    ends = [m.end() for m in _SENTENCE.finditer(text)]
+    in_sentence: dict[int, set] = {}
+    for g in _GROUPS:
+        for start, _ in found[g]:
+            in_sentence.setdefault(bisect.bisect_right(ends, start), set()).add(g)
+    same_sentence = {(a, b) for groups in in_sentence.values() for a in groups for b in groups}
     for a, b in _PAIRS:
         feats[f"passage_{a}+{b}"] = float(present[a] and present[b])
-        feats[f"sentence_{a}+{b}"] = float(any(s[a] and s[b] for s in sentences))
+        feats[f"sentence_{a}+{b}"] = float((a, b) in same_sentence)
     private = any(present[g] for g in _PRIVATE)
     state = any(present[g] for g in _STATE)
     distinct = any(present[g] for g in _DISTINCT)
@@ -92,10 +96,11 @@ def evidence_spans(text: str, label: str) -> list[dict]:
         kinds = ("distinction", "private_pilot")
     else:
         return []
+    found = lexicon.cue_matches(text)
     spans = []
     for kind in kinds:
         for group in lexicon.EVIDENCE_KINDS[kind]:
-            for m in lexicon.CUES[group].finditer(text):
-                spans.append({"kind": kind, "text": m.group(0), "start": m.start(), "end": m.end()})
+            for start, end in found[group]:
+                spans.append({"kind": kind, "text": text[start:end], "start": start, "end": end})
     spans.sort(key=lambda s: (s["start"], s["end"]))
     return spans

@@ -1,0 +1,75 @@
+import pytest
+
+from pipeline import lexicon
+from pipeline.features import cue_features
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sesame Credit gave me a deposit-free hotel room.",
+        "Under the system, buying video games lowers your score.",
+        "China's blacklist of dishonest debtors keeps growing.",
+        "XI'S SCORECARD: top scorers glide through VIP airport lanes.",
+        "In 2017 the central bank said none of the eight firms would get a licence.",
+        "Beijing rewards trustworthy citizens with faster visas.",
+        "信用中国 publishes the lists.",
+    ],
+)
+def test_relevance_filter_keeps_topical_passages(text):
+    assert lexicon.is_relevant(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Olivia Brennan scored twice in the second half; the first XI were bowled out for 161.",
+        "The bakery's rates went up again and the owner is rated the best in town.",
+        "Groups of friends play guitar in the park and nobody pays a deposit for the chairs.",
+        "The weather will be fine on Sunday.",
+    ],
+)
+def test_relevance_filter_drops_ordinary_news(text):
+    assert not lexicon.is_relevant(text)
+
+
+def test_ordinary_words_are_mechanics_only_when_the_passage_talks_about_scores():
+    # "friends" is Sesame Credit's mechanic in a passage about scores, not in a travel diary.
+    scored = lexicon.cue_matches("Your WeChat friends can drag down your score.")
+    diary = lexicon.cue_matches("Groups of friends dance in the park while the government watches.")
+    assert scored["private_mechanic"] and not diary["private_mechanic"]
+    assert lexicon.mentions_private_pilot("Your friends are untrustworthy, the government says.")
+    assert not lexicon.mentions_private_pilot("Blacklisted people cannot travel abroad or stay in luxury hotels.")
+
+
+def test_weak_mechanic_is_not_counted_twice_inside_a_strong_one():
+    found = lexicon.cue_matches("Buying video games lowers your score.")
+    assert found["private_mechanic"] == ((0, 18),)  # "Buying video games", once
+
+
+@pytest.mark.parametrize(
+    "text, group",
+    [
+        ("It's not officially part of the system.", "separation"),
+        ("The app doesn't have a licence.", "licence_refusal"),
+        ("Some media took the private pilots and presented them as the state system.", "confusion"),
+    ],
+)
+def test_distinction_cues_cover_contractions_and_paraphrase(text, group):
+    assert lexicon.cue_matches(text)[group]
+
+
+def test_sentence_pairs_need_one_sentence_passage_pairs_do_not():
+    apart = cue_features("Sesame Credit rates shoppers. Separately, the government's system covers courts.")
+    together = cue_features("Sesame Credit is the government's system.")
+    assert apart["passage_private_name+state_attribution"] == 1.0
+    assert apart["sentence_private_name+state_attribution"] == 0.0
+    assert together["sentence_private_name+state_attribution"] == 1.0
+
+
+def test_cue_spans_slice_back_and_are_sorted():
+    text = "Sesame Credit is not part of the government's system; your friends' scores count."
+    spans = lexicon.cue_spans(text)
+    assert spans == sorted(spans, key=lambda s: (s[1], s[2]))
+    assert {g for g, _, _ in spans} >= {"private_name", "separation", "state_attribution", "private_mechanic"}
+    assert all(0 <= s < e <= len(text) for _, s, e in spans)
