@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
+import weakref
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -44,7 +45,7 @@ def build_model(*, random_state: int = config.RANDOM_STATE) -> Pipeline:
     """An untrained classifier pipeline (text -> label), ready for ``fit``/``predict_proba``."""
     features = FeatureUnion([
         ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, strip_accents="unicode")),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=2, sublinear_tf=True,
                                  max_features=60000)),
         ("domain", DomainFeatures()),
     ])
@@ -347,23 +348,40 @@ def _linear_weights(model) -> tuple[np.ndarray, list[str]]:
         model.named_steps["features"].get_feature_names_out())
 
 
+# Per fitted model: (relative weights of the readable features, their names, column -> readable
+# index or -1). Building the feature names takes longer than explaining a whole batch.
+_REASON_WEIGHTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _reason_weights(model):
+    cached = _REASON_WEIGHTS.get(model)
+    if cached is None:
+        weights, names = _linear_weights(model)
+        relative = weights - weights.mean(axis=0, keepdims=True)
+        readable = np.flatnonzero([not n.startswith("char__") for n in names])
+        column = np.full(len(names), -1)
+        column[readable] = np.arange(len(readable))
+        cached = (relative[:, readable], [names[i].split("__", 1)[1] for i in readable], column)
+        _REASON_WEIGHTS[model] = cached
+    return cached
+
+
 def _reasons(model, X, labels: np.ndarray) -> list[str]:
     """For each row, the features (words, cue features; not character n-grams, which say
     little to a reader) contributing most toward its label, relative to the other classes."""
-    weights, names = _linear_weights(model)
-    relative = weights - weights.mean(axis=0, keepdims=True)
-    readable = np.array([not n.startswith("char__") for n in names])
+    relative, names, column = _reason_weights(model)
     X = X.tocsr()
     reasons = []
     for i, label in enumerate(labels):
-        row = X.getrow(i)
-        k = config.LABELS.index(label)
-        idx = row.indices[readable[row.indices]]
-        contrib = row.toarray().ravel()[idx] * relative[k, idx]
-        best = np.argsort(-contrib)[:N_REASONS]
+        lo, hi = X.indptr[i], X.indptr[i + 1]
+        cols = column[X.indices[lo:hi]]
+        keep = cols >= 0
+        cols = cols[keep]
+        contrib = X.data[lo:hi][keep] * relative[config.LABELS.index(label), cols]
+        best = np.argsort(-contrib, kind="stable")[:N_REASONS]
         reasons.append(json.dumps(
-            [{"feature": names[idx[j]].split("__", 1)[1], "weight": round(float(contrib[j]), 4)}
-             for j in best if contrib[j] > 0], ensure_ascii=False))
+            [{"feature": names[cols[j]], "weight": round(float(contrib[j]), 4)} for j in best if contrib[j] > 0],
+            ensure_ascii=False))
     return reasons
 
 
