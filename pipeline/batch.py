@@ -82,11 +82,9 @@ def run(
     workers = workers or os.cpu_count() or 1
     if engine == "local" and workers > 1:
         _start_fork_server()  # its imports overlap this process's set-up below
-    from .classify import checked_card
-
     # Checks the model file against its card before any work starts; only the workers unpickle
     # it, so a re-run served from the cache never loads the model.
-    card = checked_card(model)
+    card = store.checked_card(model)
     model = Path(model).resolve()
     model_sha = card["model_sha256"]
     nlp_key = _nlp_key(relevance_filter)
@@ -470,8 +468,6 @@ def _progress(quiet: bool):
 
 
 def _manifest(input_dir, out, card, model_path, result, started, seconds, timings, options) -> dict:
-    from .classify import card_path, codebook_sha256, file_sha256, versions
-
     return {
         "run_id": uuid.uuid4().hex[:12],
         "started": started.isoformat(timespec="seconds"),
@@ -483,11 +479,11 @@ def _manifest(input_dir, out, card, model_path, result, started, seconds, timing
         "errors": result.failed,
         "errors_by_reason": dict(result.errors),
         "model": {"path": str(model_path), "sha256": card["model_sha256"],
-                  "card_sha256": file_sha256(card_path(model_path)),
+                  "card_sha256": store.file_sha256(store.card_path(model_path)),
                   "card": card},
         "labelled_data_sha256": card.get("data_sha256"),
-        "codebook_sha256": codebook_sha256(),
-        "versions": {**versions(), "spacy_model": importlib.metadata.version(config.SPACY_PACKAGE)},
+        "codebook_sha256": store.codebook_sha256(),
+        "versions": {**store.versions(), "spacy_model": importlib.metadata.version(config.SPACY_PACKAGE)},
         "defaults": config.defaults(),
         "timings": {"total_s": round(seconds, 3), **{k: round(v, 3) for k, v in timings.items()}},
     }

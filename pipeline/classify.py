@@ -13,9 +13,7 @@ and the SHA-256 of the model file, which :func:`load_model` checks before unpick
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import platform
 import weakref
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -30,12 +28,12 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from . import __version__, config, lexicon
-from .errors import FramingError, ModelFileError
+from . import config, lexicon
+from .errors import FramingError
 from .features import DomainFeatures, evidence_spans
 from .labelled import data_hash, read_labelled
 from .passages import passage_kind
-from .store import atomic_path, write_json
+from .store import atomic_path, card_path, checked_card, codebook_sha256, file_sha256, versions, write_json
 
 PROBA_COLUMNS = tuple(f"p_{label}" for label in config.LABELS)
 N_REASONS = 5
@@ -113,33 +111,6 @@ def cross_val_proba(
     return proba
 
 
-def card_path(model_path: str | Path) -> Path:
-    """The model card's path for a model file: ``models/x.joblib`` -> ``models/x.card.json``."""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + ".card.json")
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def versions() -> dict:
-    import sklearn
-    import spacy
-
-    return {"framing": __version__, "python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "spacy": spacy.__version__, "pandas": pd.__version__, "numpy": np.__version__,
-            "joblib": joblib.__version__}
-
-
-def codebook_sha256() -> str | None:
-    return file_sha256(config.CODEBOOK) if config.CODEBOOK.is_file() else None
-
-
 def train(
     paths: Sequence[str | Path],
     out: str | Path,
@@ -199,30 +170,6 @@ def load_model(path: str | Path = config.DEFAULT_MODEL):
     """
     card = checked_card(path)
     return joblib.load(path), card
-
-
-def checked_card(path: str | Path = config.DEFAULT_MODEL) -> dict:
-    """The model's card, once the file is present and matches the SHA-256 the card records;
-    the model itself is not unpickled. Raises :class:`~pipeline.errors.ModelFileError`."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"model file not found: {path}", None, "train one with `framing train` or pass --model")
-    cpath = card_path(path)
-    if not cpath.is_file():
-        raise ModelFileError(f"no model card beside {path}", f"expected {cpath}",
-                             "refusing to load a model whose origin cannot be checked; retrain it with `framing train`")
-    try:
-        card = json.loads(cpath.read_text(encoding="utf-8"))
-        expected = card["model_sha256"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ModelFileError(f"unreadable model card ({exc})", str(cpath), "retrain the model with `framing train`")
-    actual = file_sha256(path)
-    if actual != expected:
-        raise ModelFileError(
-            f"model file {path} does not match its card (sha256 {actual[:12]}… but the card says {str(expected)[:12]}…)",
-            str(cpath), "the file was changed or replaced; load only models from trusted sources, or retrain",
-        )
-    return card
 
 
 def predict(model, texts: Sequence[str], *, explain: bool = True, gate: bool = True) -> pd.DataFrame:

@@ -6,8 +6,11 @@ place, so a reader sees either the previous complete file or the new one, never 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.metadata
 import json
 import os
+import platform
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -16,6 +19,9 @@ from typing import Iterator
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from . import config
+from .errors import ModelFileError
 
 
 @contextlib.contextmanager
@@ -201,3 +207,58 @@ def save_results(conn: sqlite3.Connection, nlp_key: str, label_key: str, results
                          [(h, nlp_key, json.dumps(n, separators=(",", ":"))) for h, n, _ in results])
         conn.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)",
                          [(h, label_key, json.dumps(lab, separators=(",", ":"))) for h, _, lab in results])
+
+
+# --------------------------------------------------------------------------------------
+# Model files and their cards: checked here, before anything is unpickled.
+
+
+def card_path(model_path: str | Path) -> Path:
+    """The model card's path for a model file: ``models/x.joblib`` -> ``models/x.card.json``."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".card.json")
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def versions() -> dict:
+    """Versions of the software that makes a model or a run (from package metadata, so that
+    nothing heavy is imported for it)."""
+    from . import __version__
+
+    return {"framing": __version__, "python": platform.python_version(),
+            **{name: importlib.metadata.version(name) for name in ("scikit-learn", "spacy", "pandas", "numpy", "joblib")}}
+
+
+def codebook_sha256() -> str | None:
+    return file_sha256(config.CODEBOOK) if config.CODEBOOK.is_file() else None
+
+
+def checked_card(path: str | Path = config.DEFAULT_MODEL) -> dict:
+    """The model's card, once the file is present and matches the SHA-256 the card records;
+    the model itself is not unpickled. Raises :class:`~pipeline.errors.ModelFileError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}", None, "train one with `framing train` or pass --model")
+    cpath = card_path(path)
+    if not cpath.is_file():
+        raise ModelFileError(f"no model card beside {path}", f"expected {cpath}",
+                             "refusing to load a model whose origin cannot be checked; retrain it with `framing train`")
+    try:
+        card = json.loads(cpath.read_text(encoding="utf-8"))
+        expected = card["model_sha256"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"unreadable model card ({exc})", str(cpath), "retrain the model with `framing train`")
+    actual = file_sha256(path)
+    if actual != expected:
+        raise ModelFileError(
+            f"model file {path} does not match its card (sha256 {actual[:12]}… but the card says {str(expected)[:12]}…)",
+            str(cpath), "the file was changed or replaced; load only models from trusted sources, or retrain",
+        )
+    return card
