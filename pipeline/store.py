@@ -108,7 +108,10 @@ ERROR_SCHEMA = pa.schema([("source_path", pa.string()), ("record", pa.int64()), 
 
 class TableStream:
     """Append record batches to ``<path>.<fmt>`` through a temporary file; ``commit()`` renames
-    it into place, ``abort()`` removes it. Memory holds one batch at a time."""
+    it into place, ``abort()`` removes it. Rows are written in groups of about ``ROWS_PER_GROUP``
+    (Parquet row groups), so memory holds at most one group."""
+
+    ROWS_PER_GROUP = 10_000
 
     def __init__(self, path: str | Path, schema: pa.Schema, fmt: str = "parquet"):
         if fmt not in ("parquet", "csv"):
@@ -116,6 +119,7 @@ class TableStream:
         self.final = Path(f"{path}.{fmt}")
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.tmp, self.schema, self.fmt = _temporary_beside(self.final), schema, fmt
+        self._rows: list[dict] = []
         if fmt == "parquet":
             self._writer = pq.ParquetWriter(self.tmp, schema)
         else:
@@ -124,12 +128,19 @@ class TableStream:
             self._writer = pacsv.CSVWriter(str(self.tmp), schema)
 
     def write(self, rows: list[dict]) -> None:
-        if rows:
+        self._rows.extend(rows)
+        if len(self._rows) >= self.ROWS_PER_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
             # Column lists convert faster than row dicts (Table.from_pylist); same table.
-            columns = {name: [row.get(name) for row in rows] for name in self.schema.names}
+            columns = {name: [row.get(name) for row in self._rows] for name in self.schema.names}
             self._writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
+            self._rows = []
 
     def commit(self) -> Path:
+        self._flush()
         self._writer.close()
         with open(self.tmp, "rb") as handle:
             os.fsync(handle.fileno())
@@ -137,6 +148,7 @@ class TableStream:
         return self.final
 
     def abort(self) -> None:
+        self._rows = []
         try:
             self._writer.close()
         finally:

@@ -73,3 +73,17 @@ def test_cue_spans_slice_back_and_are_sorted():
     assert spans == sorted(spans, key=lambda s: (s[1], s[2]))
     assert {g for g, _, _ in spans} >= {"private_name", "separation", "state_attribution", "private_mechanic"}
     assert all(0 <= s < e <= len(text) for _, s, e in spans)
+
+
+def test_name_stems_never_hide_a_relevance_match():
+    # The substring pre-test of names_topic must be a necessary condition of RELEVANCE_NAMES.
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [json.loads(line)["text"] for path in sorted((root / "corpus" / "labelled").glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    forms = [f for actors in (lexicon.PRIVATE_PILOTS, lexicon.STATE_SYSTEM) for fs in actors.values() for f in fs]
+    texts += [f"Reports on {f.upper()} today." for f in forms] + ["CREDITWORTHINESS", "Red-Listed firms", "Dishonesty"]
+    for text in texts:
+        assert lexicon.names_topic(text) == (lexicon.RELEVANCE_NAMES.search(text) is not None), text
