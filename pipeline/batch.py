@@ -80,8 +80,6 @@ def run(
     if fmt not in ("parquet", "csv"):
         raise FramingError(f"unknown format {fmt!r}", None, "use parquet or csv")
     workers = workers or os.cpu_count() or 1
-    if engine == "local" and workers > 1:
-        _start_fork_server()  # its imports overlap this process's set-up below
     # Checks the model file against its card before any work starts; only the workers unpickle
     # it, so a re-run served from the cache never loads the model.
     card = store.checked_card(model)
@@ -89,12 +87,33 @@ def run(
     model_sha = card["model_sha256"]
     nlp_key = _nlp_key(relevance_filter)
     label_key = f"{model_sha}:{int(relevance_filter)}"
+    output_key = f"{nlp_key}:{label_key}:{fmt}:{_source_hash('batch.py')}"
+    options = dict(engine=engine, workers=workers, fmt=fmt, relevance_filter=relevance_filter, max_bytes=max_bytes)
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
 
+    previous = _reusable_outputs(input_dir, out, output_key, max_bytes)
+    if previous is not None:
+        # Same inputs, same models and code, outputs intact: nothing to recompute or rewrite.
+        result = RunResult(out=out, counts=Counter(previous["counts"]), errors=Counter(previous["errors_by_reason"]))
+        result.counts["from_cache"] = result.counts["articles"]
+        result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
+                                    {}, options)
+        result.manifest.update({k: previous[k] for k in ("inputs_sha256", "output_key", "outputs")},
+                               outputs_reused=True)
+        store.write_json(out / "run.json", result.manifest)
+        if report:
+            from .report import write_report
+
+            write_report(out, out, period=period, syndicated=syndicated)
+        return result
+
+    if engine == "local" and workers > 1:
+        _start_fork_server()  # its imports overlap this process's set-up below
     out.mkdir(parents=True, exist_ok=True)
     store.remove_stale_temporaries(out)
-    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     result = RunResult(out=out)
     timings = Counter()
+    inputs = hashlib.sha256()
     cache = store.open_cache(out / store.CACHE_FILE)
     tables = {
         "articles": store.TableStream(out / "articles", store.ARTICLE_SCHEMA, fmt),
@@ -104,7 +123,8 @@ def run(
     }
     progress = _progress(quiet)
     try:
-        batches = _batches(iter_articles(input_dir, max_bytes=max_bytes), cache, tables, result, progress)
+        items = _fingerprinted(iter_articles(input_dir, max_bytes=max_bytes), inputs)
+        batches = _batches(items, cache, tables, result, progress)
         tasks = (_task(batch, cache, nlp_key, label_key) for batch in batches)
         executor = _executor(engine, workers, scheduler, str(model), model_sha, relevance_filter)
         with executor as submit_all:
@@ -124,8 +144,9 @@ def run(
         cache.close()
 
     result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
-                                timings, dict(engine=engine, workers=workers, fmt=fmt,
-                                              relevance_filter=relevance_filter, max_bytes=max_bytes))
+                                timings, options)
+    result.manifest.update(inputs_sha256=inputs.hexdigest(), output_key=output_key,
+                           outputs={t.final.name: store.file_sha256(t.final) for t in tables.values()})
     store.write_json(out / "run.json", result.manifest)
     if report:
         from .report import write_report
@@ -172,6 +193,38 @@ def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Ite
     cache.execute("COMMIT")
     if batch.articles or batch.duplicates:
         yield batch
+
+
+def _fingerprinted(items: Iterable, digest) -> Iterator:
+    """Pass ingest items through, feeding everything that shapes the outputs into ``digest``."""
+    for item in items:
+        if isinstance(item, IngestError):
+            digest.update(json.dumps(["error", item.source_path, item.record, item.reason]).encode("utf-8"))
+        else:
+            digest.update(json.dumps([item.article_id, item.source_path, item.record, item.title, item.outlet,
+                                      item.date, item.url, item.encoding]).encode("utf-8"))
+            digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
+        yield item
+
+
+def _reusable_outputs(input_dir: Path, out: Path, output_key: str, max_bytes: int) -> dict | None:
+    """The previous run's manifest if the outputs in ``out`` are exactly what this run would
+    write: same inputs (every file read and hashed), same models, options and code, and every
+    output file as that run left it. Otherwise None."""
+    try:
+        previous = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        outputs = previous["outputs"]
+        if previous["output_key"] != output_key or not outputs:
+            return None
+        for name, sha in outputs.items():
+            if store.file_sha256(out / name) != sha:
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    inputs = hashlib.sha256()
+    for _ in _fingerprinted(iter_articles(input_dir, max_bytes=max_bytes), inputs):
+        pass
+    return previous if inputs.hexdigest() == previous.get("inputs_sha256") else None
 
 
 def _task(batch: _Batch, cache, nlp_key: str, label_key: str):

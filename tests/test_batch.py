@@ -86,6 +86,32 @@ def test_batch_ids_are_stable_and_rerun_uses_the_cache(sample_run, tmp_path):
         "02d4d4fb90550c67", "67821f30d5d84437", "aff2f0566330ed7e", "27456ea47a611c07", "2167399e7fe88af7"]
 
 
+def test_batch_unchanged_rerun_keeps_the_outputs_and_notices_any_change(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(ARTICLES, src)
+    first = run(src, out, workers=1, report=False, quiet=True)
+    files = {name: (out / name).read_bytes() for name in first.manifest["outputs"]}
+    assert set(files) == {"articles.parquet", "passages.parquet", "entities.parquet", "errors.csv"}
+
+    again = run(src, out, workers=1, report=False, quiet=True)
+    assert again.manifest["outputs_reused"] is True
+    assert again.counts["articles"] == 5 and again.counts["from_cache"] == 5
+    assert {name: (out / name).read_bytes() for name in files} == files
+
+    # A damaged output is rebuilt from the cache, not trusted.
+    (out / "passages.parquet").write_bytes(b"damaged")
+    repaired = run(src, out, workers=1, report=False, quiet=True)
+    assert "outputs_reused" not in repaired.manifest and repaired.counts["from_cache"] == 5
+    assert (out / "passages.parquet").read_bytes() == files["passages.parquet"]
+
+    # Any change to the inputs, even one title in the metadata, means a real run.
+    metadata = src / "metadata.csv"
+    metadata.write_text(metadata.read_text(encoding="utf-8").replace("BackStories", "Back Stories"), encoding="utf-8")
+    changed = run(src, out, workers=1, report=False, quiet=True)
+    assert "outputs_reused" not in changed.manifest
+    assert "Back Stories" in _tables(out)["articles"]["outlet"].tolist()
+
+
 def test_batch_duplicates_are_recorded_not_reprocessed(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
