@@ -167,18 +167,18 @@ class _Batch:
 
 
 def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Iterator[_Batch]:
+    """Group (ingest item, content hash) pairs from :func:`_fingerprinted` into batches."""
     batch = _Batch([], [], [])
     # A batch's `seen` rows go in one transaction, committed before the batch is handed on
     # (they are this run's scratch, cleared at the next open: nothing to lose to a crash).
     cache.execute("BEGIN")
-    for item in items:
+    for item, content_hash in items:
         progress.update(1)
         if isinstance(item, IngestError):
             _record_error(tables, result, item.source_path, item.record, item.reason)
             continue
         # Duplicates are found on case- and whitespace-folded text; results are cached on the
-        # exact text, since passage offsets depend on every character.
-        content_hash = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+        # exact text (content_hash), since passage offsets depend on every character.
         first = store.first_seen(cache, normalised_hash(item.text), item.article_id)
         if first is not None:
             batch.duplicates.append((item, content_hash, first))
@@ -195,16 +195,19 @@ def _batches(items: Iterable, cache, tables, result: RunResult, progress) -> Ite
         yield batch
 
 
-def _fingerprinted(items: Iterable, digest) -> Iterator:
-    """Pass ingest items through, feeding everything that shapes the outputs into ``digest``."""
+def _fingerprinted(items: Iterable, digest) -> Iterator[tuple]:
+    """(ingest item, SHA-256 of an article's exact text, None for an error) for each item,
+    feeding everything that shapes the outputs into ``digest`` on the way."""
     for item in items:
         if isinstance(item, IngestError):
             digest.update(json.dumps(["error", item.source_path, item.record, item.reason]).encode("utf-8"))
+            yield item, None
         else:
+            content_hash = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
             digest.update(json.dumps([item.article_id, item.source_path, item.record, item.title, item.outlet,
                                       item.date, item.url, item.encoding]).encode("utf-8"))
-            digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
-        yield item
+            digest.update(bytes.fromhex(content_hash))
+            yield item, content_hash
 
 
 def _reusable_outputs(input_dir: Path, out: Path, output_key: str, max_bytes: int) -> dict | None:
@@ -370,7 +373,8 @@ def process_work(work: list, model_path: str, model_sha: str, relevance_filter: 
     clock = time.perf_counter()
     to_classify = [(i, j, work[i][1][s:e]) for i, r in enumerate(nlp_results)
                    for j, (s, e, kind, relevant) in enumerate(r["passages"]) if kind == "body" and relevant]
-    predicted = predict(model, [t for _, _, t in to_classify], gate=relevance_filter) if to_classify else None
+    # The classifier's gate (body text passing the filter) was applied just above: not again.
+    predicted = predict(model, [t for _, _, t in to_classify], gate=False) if to_classify else None
     labels = [[_unclassified(kind, relevant) for _, _, kind, relevant in r["passages"]] for r in nlp_results]
     if predicted is not None:
         for (i, j, _), row in zip(to_classify, predicted.itertuples(index=False)):
