@@ -116,15 +116,15 @@ def _flag(df: pd.DataFrame, col: str) -> pd.Series:
 
 def verdict_of(conflates: int, distinguishes: int) -> str:
     """The verdict (``VERDICT_RULE``) of an article with these counts of classified passages
-    labelled ``conflates`` and ``distinguishes``; :func:`article_verdicts` applies the same rule."""
+    labelled ``conflates`` and ``distinguishes``; the one implementation of the rule, used by
+    :func:`article_verdicts` and by the batch runner."""
     if conflates and distinguishes:
         return "mixed"
     return "conflates" if conflates else "distinguishes" if distinguishes else "neither"
 
 
 def _verdict(conflates: pd.Series, distinguishes: pd.Series) -> pd.Series:
-    c, d = conflates.gt(0), distinguishes.gt(0)
-    verdict = np.select([c & d, c, d], ["mixed", "conflates", "distinguishes"], "neither")
+    verdict = [verdict_of(c, d) for c, d in zip(conflates, distinguishes)]
     return pd.Series(verdict, index=conflates.index, dtype=object)
 
 
