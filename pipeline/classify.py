@@ -31,7 +31,7 @@ from sklearn.svm import LinearSVC
 from . import config, lexicon
 from .errors import FramingError
 from .features import DomainFeatures, evidence_spans
-from .labelled import data_hash, read_labelled
+from .labelled import data_hash, passage_ids, read_labelled
 from .passages import passage_kind
 from .store import atomic_path, card_path, checked_card, codebook_sha256, file_sha256, versions, write_json
 
@@ -245,12 +245,13 @@ def evaluate(
     figures["model_sha256"] = card["model_sha256"]
     figures["data_sha256"] = data_hash(frame)
     if misclassified is not None:
-        wrong = frame.assign(predicted=predicted["label"].to_numpy(),
+        wrong = frame.assign(id=passage_ids(frame), predicted=predicted["label"].to_numpy(),
                              **{c: predicted[c].to_numpy() for c in PROBA_COLUMNS},
                              top_features=predicted["top_features"].to_numpy())
         wrong = wrong[wrong["label"] != wrong["predicted"]]
         with atomic_path(misclassified) as tmp:
-            wrong[["file", "line", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]].to_csv(tmp, index=False)
+            wrong[["file", "line", "id", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]].to_csv(
+                tmp, index=False)
     if json_out is not None:
         write_json(json_out, figures)
     return figures
@@ -266,8 +267,8 @@ def check_labels(
     """Likely label errors: passages whose cross-validated prediction confidently disagrees
     with their label, ranked by how much more probable the predicted label is.
 
-    Columns: ``file``, ``line``, ``label``, ``predicted``, ``p_predicted``, ``p_given``,
-    ``margin``, ``text``.
+    Columns: ``file``, ``line``, ``id`` (see :func:`~pipeline.labelled.passage_ids`), ``label``,
+    ``predicted``, ``p_predicted``, ``p_given``, ``margin``, ``text``.
     """
     frame = read_labelled(paths)
     proba = cross_val_proba(frame["text"].tolist(), frame["label"].to_numpy(), random_state=random_state,
@@ -277,12 +278,13 @@ def check_labels(
     predicted = proba.argmax(axis=1)
     rows = np.arange(len(frame))
     out = frame[["file", "line", "label", "text"]].assign(
-        predicted=labels[predicted], p_predicted=proba[rows, predicted], p_given=proba[rows, given],
+        id=passage_ids(frame), predicted=labels[predicted], p_predicted=proba[rows, predicted],
+        p_given=proba[rows, given],
     )
     out["margin"] = out["p_predicted"] - out["p_given"]
     out = out[(out["predicted"] != out["label"]) & (out["p_predicted"] >= min_confidence)]
     return out.sort_values("margin", ascending=False)[
-        ["file", "line", "label", "predicted", "p_predicted", "p_given", "margin", "text"]
+        ["file", "line", "id", "label", "predicted", "p_predicted", "p_given", "margin", "text"]
     ].reset_index(drop=True)
 
 

@@ -61,6 +61,34 @@ def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
     return frame
 
 
+def passage_ids(frame: pd.DataFrame) -> pd.Series:
+    """Each labelled passage's id as its file gives it, so a reviewer can find it in the
+    annotation tool: ``id``, else ``passage_id``, else ``meta.passage_id`` (what
+    ``framing suggest`` exports and Prodigy or Doccano hand back); "" when there is none."""
+    def one(row) -> str:
+        for key in ("id", "passage_id"):
+            value = row.get(key)
+            if isinstance(value, float):  # pandas turns int ids into floats beside missing ones
+                value = int(value) if value.is_integer() else None
+            if isinstance(value, (str, int)) and str(value).strip():
+                return str(value)
+        meta = row.get("meta")
+        if isinstance(meta, str):
+            try:
+                meta = json.loads(meta)
+            except json.JSONDecodeError:
+                meta = None
+        if isinstance(meta, dict) and meta.get("passage_id") not in (None, ""):
+            return str(meta["passage_id"])
+        return ""
+
+    columns = [c for c in ("id", "passage_id", "meta") if c in frame]
+    if not columns:
+        return pd.Series("", index=frame.index, name="id", dtype=object)
+    return pd.Series([one(row) for row in frame[columns].to_dict("records")], index=frame.index, name="id",
+                     dtype=object)
+
+
 def data_hash(frame: pd.DataFrame) -> str:
     """SHA-256 over the (text, label) pairs, order-independent: the training data's identity."""
     digest = hashlib.sha256()

@@ -103,7 +103,7 @@ def test_evaluate_writes_json_and_misclassified(small_model, small_labelled, tmp
     assert set(saved["binary"]) >= {"precision", "recall", "f1"}
     assert saved["n"] == 60 == figures["n"]
     wrong = (tmp_path / "wrong.csv").read_text().splitlines()
-    assert wrong[0].startswith("file,line,label,predicted,p_conflates")
+    assert wrong[0].startswith("file,line,id,label,predicted,p_conflates")
 
 
 def test_check_labels_ranks_a_planted_error_first(small_labelled, tmp_path):
@@ -115,6 +115,7 @@ def test_check_labels_ranks_a_planted_error_first(small_labelled, tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     suspects = check_labels([path], min_confidence=0.0)
     assert planted_text in suspects["text"].head(5).tolist()
+    assert suspects.loc[suspects["text"] == planted_text, "id"].item() == planted["id"]  # findable by its id
     assert (suspects["predicted"] != suspects["label"]).all()
     assert suspects["margin"].is_monotonic_decreasing
 

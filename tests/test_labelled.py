@@ -3,7 +3,7 @@ import json
 import pytest
 
 from pipeline.errors import LabelledDataError
-from pipeline.labelled import data_hash, read_labelled
+from pipeline.labelled import data_hash, passage_ids, read_labelled
 
 
 def _write(path, lines):
@@ -75,3 +75,17 @@ def test_data_hash_ignores_order_but_not_labels(tmp_path):
     c = _write(tmp_path / "c.jsonl", [json.dumps({"text": "y", "label": "neither"}),
                                       json.dumps({"text": "x", "label": "neither"})])
     assert data_hash(read_labelled([a])) == data_hash(read_labelled([b])) != data_hash(read_labelled([c]))
+
+
+def test_passage_ids_come_from_id_passage_id_or_suggest_meta(tmp_path):
+    path = _write(tmp_path / "mixed.jsonl", [
+        json.dumps({"id": "authored-a001", "text": "A", "label": "neither"}),
+        json.dumps({"id": 7, "text": "B", "label": ["neither"]}),  # Doccano: numeric ids
+        json.dumps({"passage_id": "p-0002", "text": "C", "label": "neither"}),
+        json.dumps({"text": "D", "label": "neither", "answer": "accept",  # Prodigy, from `framing suggest`
+                    "meta": {"passage_id": "ab12-0003", "article_id": "ab12"}}),
+        json.dumps({"text": "E", "label": "neither"}),
+    ])
+    assert passage_ids(read_labelled([path])).tolist() == ["authored-a001", "7", "p-0002", "ab12-0003", ""]
+    plain = _write(tmp_path / "plain.jsonl", [json.dumps({"text": "F", "label": "neither"})])
+    assert passage_ids(read_labelled([plain])).tolist() == [""]
