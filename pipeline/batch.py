@@ -524,6 +524,17 @@ def _progress(quiet: bool):
     return tqdm(unit=" articles", desc="framing", disable=quiet or not sys.stderr.isatty(), smoothing=0.1)
 
 
+def _shown_path(path) -> str:
+    """``path`` relative to the working directory when it lies inside it (the shipped model,
+    found beside the package, is recorded as ``models/conflation.joblib``, not as this
+    machine's absolute path); otherwise as given."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _manifest(input_dir, out, card, model_path, result, started, seconds, timings, options) -> dict:
     return {
         "run_id": uuid.uuid4().hex[:12],
@@ -535,7 +546,7 @@ def _manifest(input_dir, out, card, model_path, result, started, seconds, timing
         "counts": dict(result.counts),
         "errors": result.failed,
         "errors_by_reason": dict(result.errors),
-        "model": {"path": str(model_path), "sha256": card["model_sha256"],
+        "model": {"path": _shown_path(model_path), "sha256": card["model_sha256"],
                   "card_sha256": store.file_sha256(store.card_path(model_path)),
                   "card": card},
         "labelled_data_sha256": card.get("data_sha256"),

