@@ -103,8 +103,10 @@ def run_cmd(input_dir, out, model, fmt, workers, engine, scheduler, no_filter, m
 @click.option("--seed", type=int, default=config.RANDOM_STATE, show_default=True, help="Random seed.")
 @click.option("--folds", type=click.IntRange(min=2), default=config.CV_FOLDS, show_default=True,
               help="Cross-validation folds for the model card.")
+@click.option("--group-by", metavar="FIELD", default=None,
+              help="Keep passages with the same value of FIELD (e.g. article, outlet) in one fold.")
 @_user_errors
-def train_cmd(labelled, out, seed, folds):
+def train_cmd(labelled, out, seed, folds, group_by):
     """Train the classifier on LABELLED files and write it with its model card.
 
     Accepts the project's JSONL ({"text", "label"}), Prodigy textcat JSONL, Doccano JSONL
@@ -113,12 +115,14 @@ def train_cmd(labelled, out, seed, folds):
     \b
     Example:
         framing train corpus/labelled/seed.jsonl corpus/labelled/authored.jsonl --out models/conflation.joblib
+        framing train my_labels.jsonl --group-by article --out models/mine.joblib
     """
     from .classify import card_path, train
 
-    card = train(list(labelled), out, random_state=seed, cv_folds=folds)
+    card = train(list(labelled), out, random_state=seed, cv_folds=folds, group_by=group_by)
     cv = card["cv"]
-    click.echo(f"trained on {card['n']} passages {card['label_counts']}; {folds}-fold CV: macro-F1 "
+    grouped = f" grouped by {group_by}" if group_by else ""
+    click.echo(f"trained on {card['n']} passages {card['label_counts']}; {folds}-fold CV{grouped}: macro-F1 "
                f"{cv['macro_f1']:.3f}, conflates-vs-rest P/R/F1 {cv['binary']['precision']:.3f}/"
                f"{cv['binary']['recall']:.3f}/{cv['binary']['f1']:.3f} -> {out} (+ {card_path(out).name})")
 
@@ -198,8 +202,10 @@ def suggest_cmd(results_dir, n, out, strategy, seed):
               help="Only list passages whose predicted label is at least this probable.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="Write the list as CSV.")
 @click.option("--top", type=click.IntRange(min=1), default=25, show_default=True, help="How many to print.")
+@click.option("--group-by", metavar="FIELD", default=None,
+              help="Keep passages with the same value of FIELD (e.g. article, outlet) in one fold.")
 @_user_errors
-def check_labels_cmd(labelled, min_confidence, out, top):
+def check_labels_cmd(labelled, min_confidence, out, top, group_by):
     """List likely label errors in LABELLED files: passages whose cross-validated prediction
     confidently disagrees with their label, most suspicious first.
 
@@ -210,7 +216,7 @@ def check_labels_cmd(labelled, min_confidence, out, top):
     from .classify import check_labels
     from .store import atomic_path
 
-    suspects = check_labels(list(labelled), min_confidence=min_confidence)
+    suspects = check_labels(list(labelled), min_confidence=min_confidence, group_by=group_by)
     for row in suspects.head(top).itertuples(index=False):
         click.echo(f"{row.file}:{row.line}  labelled {row.label}, predicted {row.predicted} "
                    f"({row.p_predicted:.2f})  {row.text[:100]!r}")

@@ -153,3 +153,39 @@ def test_evidence_spans_for_conflates_and_distinguishes():
     assert evidence_spans(text, "neither") == []
     dist = evidence_spans("Sesame Credit is separate from the state system.", "distinguishes")
     assert {"distinction", "private_pilot"} == {s["kind"] for s in dist}
+
+
+def test_grouped_cross_validation_keeps_each_group_on_one_side(small_labelled, monkeypatch):
+    from pipeline import classify
+    from pipeline.labelled import read_labelled
+
+    frame = read_labelled([small_labelled])
+    texts, labels = frame["text"].tolist(), frame["label"].to_numpy()
+    group_of = {t: f"article-{i % 12}" for i, t in enumerate(texts)}
+    trained_on = []
+    real_fit = classify.fit
+
+    def recording_fit(train_texts, train_labels, **kwargs):
+        trained_on.append(set(train_texts))
+        return real_fit(train_texts, train_labels, **kwargs)
+
+    monkeypatch.setattr(classify, "fit", recording_fit)
+    proba = classify.cross_val_proba(texts, labels, groups=[group_of[t] for t in texts])
+    assert len(trained_on) == 5 and np.allclose(proba.sum(axis=1), 1.0)
+    for train_texts in trained_on:
+        held_out = set(texts) - train_texts
+        assert {group_of[t] for t in train_texts}.isdisjoint({group_of[t] for t in held_out})
+
+
+def test_train_grouped_by_a_field_records_it_and_refuses_a_missing_field(small_labelled, tmp_path):
+    rows = [json.loads(line) for line in small_labelled.read_text().splitlines()]
+    path = tmp_path / "with_articles.jsonl"
+    path.write_text("".join(json.dumps({**r, "article": f"a{i % 10}"}) + "\n" for i, r in enumerate(rows)))
+    card = train([path], tmp_path / "g.joblib", group_by="article")
+    assert card["cv"]["grouped_by"] == "article" and card["cv"]["n"] == len(rows)
+    with pytest.raises(FramingError, match=r"no labelled passage has the field 'outlet'.*with_articles\.jsonl"):
+        train([path], tmp_path / "x.joblib", group_by="outlet")
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(json.dumps({**r, "article": f"a{i % 3}"}) + "\n" for i, r in enumerate(rows)))
+    with pytest.raises(FramingError, match=r"only 3 distinct 'article' value\(s\) for 5-fold"):
+        train([few], tmp_path / "y.joblib", group_by="article")

@@ -155,3 +155,13 @@ def test_cli_run_evaluate_suggest_end_to_end(tmp_path):
     figures = json.loads((tmp_path / "eval.json").read_text())
     assert figures["n"] == 177 and {"precision", "recall", "f1"} <= set(figures["binary"])
     assert (tmp_path / "misclassified.csv").exists()
+
+
+def test_cli_train_group_by_an_unknown_field_is_a_clear_error(tmp_path):
+    labelled = tmp_path / "l.jsonl"
+    labelled.write_text("".join(json.dumps({"text": f"Passage {i} about credit.", "label": label, "style": "blog"}) + "\n"
+                                for i, label in enumerate(config.LABELS * 5)))
+    result = invoke("train", labelled, "--out", tmp_path / "m.joblib", "--group-by", "outlet")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: no labelled passage has the field 'outlet' to group cross-validation by, "
+                             f"{labelled}, name a field the files carry (they have: style)\n")
