@@ -124,14 +124,14 @@ def cv_groups(frame: pd.DataFrame, field: str | None, cv_folds: int, where: str)
     few for the folds."""
     if field is None:
         return None
-    values = frame[field] if field in frame else pd.Series(np.nan, index=frame.index)
-    present = (values.notna() & (values.astype(str).str.strip() != "")).to_numpy()
-    if not present.any():
+    values = frame[field].tolist() if field in frame else [None] * len(frame)
+    present = [not (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "") for v in values]
+    if not any(present):
         fields = [c for c in frame if c not in ("text", "label", "file", "line")]
         raise FramingError(f"no labelled passage has the field {field!r} to group cross-validation by", where,
                            f"name a field the files carry (they have: {', '.join(fields) or 'none'})")
     # "g:" and "row:" keep a passage without the field from joining a group named like its row.
-    groups = np.where(present, "g:" + values.astype(str).to_numpy(), [f"row:{i}" for i in range(len(frame))])
+    groups = np.array([f"g:{v}" if p else f"row:{i}" for i, (v, p) in enumerate(zip(values, present))], dtype=object)
     if len(set(groups)) < cv_folds:
         raise FramingError(f"only {len(set(groups))} distinct {field!r} value(s) for {cv_folds}-fold cross-validation",
                            where, "use fewer --folds or group by another field")

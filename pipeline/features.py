@@ -27,14 +27,18 @@ _PAIRS = tuple((a, b) for i, a in enumerate(_GROUPS) for b in _GROUPS[i + 1:])
 _PRIVATE = ("private_name", "private_generic", "private_mechanic")
 _STATE = ("state_name", "state_reference", "state_attribution")
 _DISTINCT = ("separation", "confusion", "licence_refusal")
+# Counts stop growing at three: a paragraph that lists sixteen of Sesame Credit's factors and
+# perks describes the product at length; it is no more a conflation than one listing three.
+_COUNT_CAP = 3
 
 
 def cue_features(text: str) -> dict[str, float]:
-    """The domain feature values of one passage, by feature name: cue counts, and for every
-    pair of cue groups whether they meet in one sentence and in the passage."""
+    """The domain feature values of one passage, by feature name: cue counts, for every pair of
+    cue groups whether they meet in one sentence and in the passage, and the sentence-level
+    relations of the codebook (see :func:`_sentence_relations`)."""
     found = lexicon.cue_matches(text)
     counts = {g: len(found[g]) for g in _GROUPS}
-    feats = {f"count_{g}": float(np.log1p(counts[g])) for g in _COUNTED}
+    feats = {f"count_{g}": float(np.log1p(min(counts[g], _COUNT_CAP))) for g in _COUNTED}
     present = {g: counts[g] > 0 for g in _GROUPS}
     # A match belongs to the sentence it starts in; one scan of the passage serves all sentences.
     ends = [m.end() for m in _SENTENCE.finditer(text)]
@@ -56,7 +60,42 @@ def cue_features(text: str) -> dict[str, float]:
     feats["private_only"] = float(private and not state)
     feats["state_only"] = float(state and not private)
     feats["no_cues"] = float(not any(present.values()))
+    feats.update(_sentence_relations(in_sentence.values()))
     return feats
+
+
+def _sentence_relations(sentences) -> dict[str, float]:
+    """What the sentences with cues do, by the codebook's rules (each item: one sentence's
+    cue groups). A conflation is usually made in one sentence; a long passage can describe
+    the product in some sentences and the state in others without fusing them.
+
+    - ``sentence_mechanic_to_state``: some sentence gives a private pilot's mechanics or
+      perks to the state (state name, attribution or pilot frame) with no private name and
+      no distinction in it ("under the system, buying video games lowers your score").
+    - ``sentence_private_fused_with_state``: some sentence puts a private pilot (named or
+      "the private firms") with a state name, attribution or pilot frame, and no distinction.
+    - ``share_private_on_own_terms``: of the sentences with cues, the share that name or
+      describe a private pilot with no state word at all (the product on its own terms).
+    """
+    n = mechanic_to_state = fused = own_terms = 0
+    for groups in sentences:
+        n += 1
+        mechanic = "private_mechanic" in groups or "perk" in groups
+        named = "private_name" in groups or "private_generic" in groups
+        attributed = bool(groups & _ATTRIBUTED)
+        distinct = bool(groups & _DISTINCT_SET)
+        mechanic_to_state += mechanic and attributed and not named and not distinct
+        fused += named and attributed and not distinct
+        own_terms += (mechanic or named) and not attributed and "state_reference" not in groups
+    return {
+        "sentence_mechanic_to_state": float(mechanic_to_state > 0),
+        "sentence_private_fused_with_state": float(fused > 0),
+        "share_private_on_own_terms": own_terms / n if n else 0.0,
+    }
+
+
+_ATTRIBUTED = frozenset({"state_attribution", "state_name", "pilot_frame"})
+_DISTINCT_SET = frozenset(_DISTINCT)
 
 
 FEATURE_NAMES = tuple(cue_features(""))

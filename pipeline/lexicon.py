@@ -20,8 +20,11 @@ PRIVATE_PILOTS: dict[str, tuple[str, ...]] = {
                       "Ant Financial Group", "蚂蚁金服", "蚂蚁集团"),
     "Alipay": ("Alipay", "支付宝"),
     "Alibaba": ("Alibaba", "Alibaba Group", "Alibaba Corp", "阿里巴巴"),
-    "Tencent Credit": ("Tencent Credit", "Tencent Credit Score", "Tencent's credit score", "腾讯信用"),
-    "Tencent": ("Tencent", "Tencent Holdings"),
+    "Tencent Credit": ("Tencent Credit", "Tencent Credit Score", "Tencent's credit score", "腾讯信用",
+                       "WeChat Pay Score", "WeChat Pay points", "微信支付分"),
+    # WeChat Pay is Tencent's payment service; bare "WeChat" is left out on purpose: coverage
+    # mostly names it as a channel ("posted on WeChat", debtors named on WeChat by a court).
+    "Tencent": ("Tencent", "Tencent Holdings", "WeChat Pay", "微信支付"),
     "Baihe": ("Baihe", "Baihe.com", "百合网"),
     "Didi": ("Didi", "Didi Chuxing"),
     "China Rapid Finance": ("China Rapid Finance",),

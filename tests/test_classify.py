@@ -178,11 +178,17 @@ def test_grouped_cross_validation_keeps_each_group_on_one_side(small_labelled, m
 
 
 def test_train_grouped_by_a_field_records_it_and_refuses_a_missing_field(small_labelled, tmp_path):
+    from pipeline.classify import cv_groups
+    from pipeline.labelled import read_labelled
+
     rows = [json.loads(line) for line in small_labelled.read_text().splitlines()]
     path = tmp_path / "with_articles.jsonl"
     path.write_text("".join(json.dumps({**r, "article": f"a{i % 10}"}) + "\n" for i, r in enumerate(rows)))
     card = train([path], tmp_path / "g.joblib", group_by="article")
     assert card["cv"]["grouped_by"] == "article" and card["cv"]["n"] == len(rows)
+    # Passages without the field (here: every other file's) are groups of their own.
+    mixed = cv_groups(read_labelled([path, small_labelled]), "article", 5, "files")
+    assert len(set(mixed[:len(rows)])) == 10 and len(set(mixed[len(rows):])) == len(rows)
     with pytest.raises(FramingError, match=r"no labelled passage has the field 'outlet'.*with_articles\.jsonl"):
         train([path], tmp_path / "x.joblib", group_by="outlet")
     few = tmp_path / "few.jsonl"

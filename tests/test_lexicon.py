@@ -87,3 +87,10 @@ def test_name_stems_never_hide_a_relevance_match():
     texts += [f"Reports on {f.upper()} today." for f in forms] + ["CREDITWORTHINESS", "Red-Listed firms", "Dishonesty"]
     for text in texts:
         assert lexicon.names_topic(text) == (lexicon.RELEVANCE_NAMES.search(text) is not None), text
+
+
+def test_wechat_pay_is_tencents_but_bare_wechat_is_a_channel():
+    assert [lexicon.PRIVATE_NAME.search(t).group() for t in (
+        "A good WeChat Pay Score waives deposits.", "Pay with WeChat Pay at the counter.")] == [
+        "WeChat Pay Score", "WeChat Pay"]
+    assert lexicon.PRIVATE_NAME.search("The court posted the debtors' names on WeChat.") is None
