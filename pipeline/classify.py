@@ -259,6 +259,43 @@ def metrics(y_true: Sequence[str], proba: np.ndarray, labels: Sequence[str] = co
     }
 
 
+def bootstrap_intervals(
+    y_true: Sequence[str], y_pred: Sequence[str], *, samples: int = config.BOOTSTRAP_SAMPLES,
+    random_state: int = config.RANDOM_STATE, labels: Sequence[str] = config.LABELS,
+) -> dict:
+    """95% percentile-bootstrap intervals (passages redrawn with replacement) of macro-F1 and
+    of the binary conflates-vs-rest precision, recall and F1: ``{"samples", "macro_f1": [low,
+    high], "binary": {"precision": [...], "recall": [...], "f1": [...]}}``. With a handful of
+    positives one passage moves these figures a lot; the interval says how much. Resamples
+    without a true (for recall and F1) or predicted (for precision) ``conflates`` passage are
+    left out of the binary intervals."""
+    labels = list(labels)
+    k = len(labels)
+    true = np.array([labels.index(v) for v in y_true])
+    pred = np.array([labels.index(v) for v in y_pred])
+    rng = np.random.default_rng(random_state)
+    cells = true * k + pred
+    # One confusion matrix per resample, drawn one at a time so memory stays O(passages).
+    confusion = np.stack([np.bincount(cells[rng.integers(0, len(cells), len(cells))], minlength=k * k)
+                          for _ in range(samples)]).reshape(samples, k, k)
+    tp = np.einsum("sii->si", confusion).astype(float)
+    predicted, support = confusion.sum(axis=1), confusion.sum(axis=2)
+    # As metrics() (sklearn, zero_division=0): an undefined precision, recall or F1 counts as 0.
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(tp), where=precision + recall > 0)
+    macro = f1.mean(axis=1)
+    pos = labels.index(config.POSITIVE_LABEL)
+    has_pos, predicts_pos = support[:, pos] > 0, predicted[:, pos] > 0
+
+    def interval(values) -> list[float] | None:
+        return [float(v) for v in np.percentile(values, [2.5, 97.5])] if len(values) else None
+
+    return {"samples": samples, "macro_f1": interval(macro),
+            "binary": {"precision": interval(precision[predicts_pos, pos]), "recall": interval(recall[has_pos, pos]),
+                       "f1": interval(f1[has_pos, pos])}}
+
+
 def evaluate(
     model_path: str | Path,
     paths: Sequence[str | Path],
@@ -267,11 +304,13 @@ def evaluate(
     json_out: str | Path | None = None,
 ) -> dict:
     """Score a saved model on labelled files; optionally write misclassified passages (CSV)
-    and the figures as JSON (``{"n", "macro_f1", "binary", "per_class", "confusion", ...}``)."""
+    and the figures as JSON (``{"n", "macro_f1", "binary", "per_class", "confusion",
+    "intervals", ...}``; ``intervals`` from :func:`bootstrap_intervals`)."""
     model, card = load_model(model_path)
     frame = read_labelled(paths)
     predicted = predict(model, frame["text"].tolist())
     figures = metrics(frame["label"].to_numpy(), predicted[list(PROBA_COLUMNS)].to_numpy())
+    figures["intervals"] = bootstrap_intervals(frame["label"].to_numpy(), predicted["label"].to_numpy())
     figures["model_sha256"] = card["model_sha256"]
     figures["data_sha256"] = data_hash(frame)
     if misclassified is not None:

@@ -233,6 +233,15 @@ def _format_figures(figures: dict) -> str:
     for label, row in figures["per_class"].items():
         lines.append(f"  {label:<14} P={row['precision']:.3f} R={row['recall']:.3f} F1={row['f1']:.3f} "
                      f"support={row['support']}")
+    intervals = figures.get("intervals")
+    if intervals:
+        def span(pair):
+            return "n/a" if pair is None else f"{pair[0]:.3f}-{pair[1]:.3f}"
+
+        binary = intervals["binary"]
+        lines.append(f"  95% bootstrap intervals ({intervals['samples']} resamples of the passages): macro-F1 "
+                     f"{span(intervals['macro_f1'])}, conflates-vs-rest P {span(binary['precision'])} "
+                     f"R {span(binary['recall'])} F1 {span(binary['f1'])}")
     labels = figures["confusion"]["labels"]
     lines.append("  confusion (rows true, columns predicted): " + json.dumps(dict(zip(labels, figures["confusion"]["matrix"]))))
     return "\n".join(lines)

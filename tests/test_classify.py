@@ -95,6 +95,23 @@ def test_metrics_hand_computed():
     assert m["brier"] == pytest.approx(expected_brier)
 
 
+def test_bootstrap_intervals_bracket_the_figures_and_are_reproducible():
+    from pipeline.classify import bootstrap_intervals
+
+    truth = ["conflates"] * 7 + ["distinguishes"] * 6 + ["neither"] * 60
+    perfect = bootstrap_intervals(truth, truth, samples=200)
+    assert perfect["macro_f1"] == [1.0, 1.0] and perfect["binary"]["f1"] == [1.0, 1.0]
+    guessed = truth[:]
+    guessed[13:17] = ["conflates"] * 4  # four false alarms: P 7/11, R 1, F1 0.778
+    first, again = bootstrap_intervals(truth, guessed), bootstrap_intervals(truth, guessed)
+    assert first == again and first["samples"] == config.BOOTSTRAP_SAMPLES
+    low, high = first["binary"]["f1"]
+    assert low < 14 / 18 < high and first["binary"]["recall"] == [1.0, 1.0]
+    assert first["binary"]["precision"][0] < 7 / 11 < first["binary"]["precision"][1]
+    # No conflating passage among the truth: binary recall and F1 are undefined, not 0.
+    assert bootstrap_intervals(["neither"] * 5, ["neither"] * 5, samples=50)["binary"]["f1"] is None
+
+
 def test_evaluate_writes_json_and_misclassified(small_model, small_labelled, tmp_path):
     figures = evaluate(small_model, [small_labelled], misclassified=tmp_path / "wrong.csv", json_out=tmp_path / "e.json")
     saved = json.loads((tmp_path / "e.json").read_text())
@@ -102,6 +119,8 @@ def test_evaluate_writes_json_and_misclassified(small_model, small_labelled, tmp
         assert key in saved
     assert set(saved["binary"]) >= {"precision", "recall", "f1"}
     assert saved["n"] == 60 == figures["n"]
+    low, high = saved["intervals"]["macro_f1"]
+    assert low <= saved["macro_f1"] <= high
     wrong = (tmp_path / "wrong.csv").read_text().splitlines()
     assert wrong[0].startswith("file,line,id,label,predicted,p_conflates")
 

@@ -154,6 +154,8 @@ def test_cli_run_evaluate_suggest_end_to_end(tmp_path):
     assert result.exit_code == 0
     figures = json.loads((tmp_path / "eval.json").read_text())
     assert figures["n"] == 177 and {"precision", "recall", "f1"} <= set(figures["binary"])
+    assert "95% bootstrap intervals (2000 resamples of the passages): macro-F1 " in result.output
+    assert figures["intervals"]["binary"]["f1"][0] <= figures["binary"]["f1"] <= figures["intervals"]["binary"]["f1"][1]
     assert (tmp_path / "misclassified.csv").exists()
 
 
