@@ -27,6 +27,9 @@ _PAIRS = tuple((a, b) for i, a in enumerate(_GROUPS) for b in _GROUPS[i + 1:])
 _PRIVATE = ("private_name", "private_generic", "private_mechanic")
 _STATE = ("state_name", "state_reference", "state_attribution")
 _DISTINCT = ("separation", "confusion", "licence_refusal")
+_DISTINCT_SET = frozenset(_DISTINCT)
+# What attributes something to the state system in a sentence (a bare "government" does not).
+_ATTRIBUTED = frozenset({"state_attribution", "state_name", "pilot_frame"})
 # Counts stop growing at three: a paragraph that lists sixteen of Sesame Credit's factors and
 # perks describes the product at length; it is no more a conflation than one listing three.
 _COUNT_CAP = 3
@@ -92,10 +95,6 @@ def _sentence_relations(sentences) -> dict[str, float]:
         "sentence_private_fused_with_state": float(fused > 0),
         "share_private_on_own_terms": own_terms / n if n else 0.0,
     }
-
-
-_ATTRIBUTED = frozenset({"state_attribution", "state_name", "pilot_frame"})
-_DISTINCT_SET = frozenset(_DISTINCT)
 
 
 FEATURE_NAMES = tuple(cue_features(""))
