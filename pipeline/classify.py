@@ -125,15 +125,16 @@ def cv_groups(frame: pd.DataFrame, field: str | None, cv_folds: int, where: str)
     if field is None:
         return None
     values = frame[field].tolist() if field in frame else [None] * len(frame)
-    present = [not (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "") for v in values]
+    present = [not (pd.isna(v) or str(v).strip() == "") for v in values]
     if not any(present):
         fields = [c for c in frame if c not in ("text", "label", "file", "line")]
         raise FramingError(f"no labelled passage has the field {field!r} to group cross-validation by", where,
                            f"name a field the files carry (they have: {', '.join(fields) or 'none'})")
     # "g:" and "row:" keep a passage without the field from joining a group named like its row.
     groups = np.array([f"g:{v}" if p else f"row:{i}" for i, (v, p) in enumerate(zip(values, present))], dtype=object)
-    if len(set(groups)) < cv_folds:
-        raise FramingError(f"only {len(set(groups))} distinct {field!r} value(s) for {cv_folds}-fold cross-validation",
+    n_groups = len(set(groups))
+    if n_groups < cv_folds:
+        raise FramingError(f"only {n_groups} distinct {field!r} value(s) for {cv_folds}-fold cross-validation",
                            where, "use fewer --folds or group by another field")
     return groups
 

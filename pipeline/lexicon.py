@@ -78,6 +78,13 @@ def _words(pattern: str) -> re.Pattern:
 PRIVATE_NAME = _words(_alternation(f for forms in PRIVATE_PILOTS.values() for f in forms))
 STATE_NAME = _words(_alternation(f for forms in STATE_SYSTEM.values() for f in forms))
 
+# Perks that both the mechanics and the perk cues name, written once.
+_DEPOSIT_FREE = r"deposit[-\ ]free|(?:without|skip\w*|waiv\w*|no)\ (?:a\ |any\ |the\ |upfront\ |paying\ (?:a\ )?)?(?:payments?\ or\ )?deposits?"
+_VIP = r"vip\ (?:lanes?|treatment|security|check-?ins?|status)"
+_VISA_PERK = (r"(?:easier|faster|quicker|simpler|expedited|fast-?track(?:ed)?|smoother)\ visas?(?:\ applications?)?|"
+              r"visas?\ (?:applications?\ )?(?:to|for)\ (?:singapore|luxembourg|europe)|(?:singapore|luxembourg|schengen)\ visas?|"
+              r"visa\ (?:perks?|privileges?|fast-?tracks?)")
+
 PRIVATE_MECHANIC = _words(
     # The private pilots' signature mechanics (codebook, "Private pilots"): a 350-950 score,
     # shopping judged, friends' and contacts' scores, dating profiles, deposit-free rentals,
@@ -94,13 +101,11 @@ PRIVATE_MECHANIC = _words(
     r"who\ (?:you|they|people)\ (?:are\ )?(?:friends?\ with|befriend|associate\ with|hang\ out\ with)|(?:the\ )?company\ (?:you|they|people)\ keep|"
     r"social\ (?:connections|circles?|networks?|relationships)|interpersonal\ relationships|"
     r"dating\ (?:sites?|websites?|apps?|profiles?|platforms?|services?)|matchmak\w+|online\ dating|"
-    r"deposit[-\ ]free|(?:without|skip\w*|waiv\w*|no)\ (?:a\ |any\ |the\ |upfront\ |paying\ (?:a\ )?)?(?:payments?\ or\ )?deposits?|"
+    rf"{_DEPOSIT_FREE}|"
     r"booze|"
-    r"vip\ (?:lanes?|treatment|security|check-?ins?|status)|(?:fast|express|priority|dedicated)\ (?:security\ )?(?:lanes?|check-?ins?|boarding)|"
+    rf"{_VIP}|(?:fast|express|priority|dedicated)\ (?:security\ )?(?:lanes?|check-?ins?|boarding)|"
     r"(?:faster|quicker)\ (?:security|airport|check-?ins?|inspections?)|"
-    r"(?:easier|faster|quicker|simpler|expedited|fast-?track(?:ed)?|smoother)\ visas?(?:\ applications?)?|"
-    r"visas?\ (?:applications?\ )?(?:to|for)\ (?:singapore|luxembourg|europe)|(?:singapore|luxembourg|schengen)\ visas?|"
-    r"visa\ (?:perks?|privileges?|fast-?tracks?)|"
+    rf"{_VISA_PERK}|"
     r"shopping\ (?:habits|carts?|histor\w+)|purchases?\ (?:history|histories|habits)|purchase\ histor\w+|what\ (?:you|people|they)\ buy|"
     r"buying\ habits|online\ shopping|e-commerce\ (?:transactions|purchases|behaviou?r|activity)|"
     r"behaviou?r(?:al)?\ preferences?|fulfil+ment\ capacity|personal\ characteristics|"
@@ -155,11 +160,9 @@ PILOT_FRAME = _words(
 
 PERK = _words(
     # Rewards that belong to the private pilots (codebook): offered by a state system they conflate.
-    r"deposit[-\ ]free|(?:without|skip\w*|waiv\w*|no)\ (?:a\ |any\ |the\ |upfront\ |paying\ (?:a\ )?)?(?:payments?\ or\ )?deposits?|"
-    r"vip\ (?:lanes?|treatment|security|check-?ins?|status)|(?:faster|quicker|priority|express|fast|dedicated)\ (?:security|airport|boarding|check-?ins?|inspections?|lanes?)|"
-    r"(?:easier|faster|quicker|simpler|expedited|fast-?track(?:ed)?|smoother)\ visas?(?:\ applications?)?|"
-    r"visas?\ (?:applications?\ )?(?:to|for)\ (?:singapore|luxembourg|europe)|(?:singapore|luxembourg|schengen)\ visas?|"
-    r"visa\ (?:perks?|privileges?|fast-?tracks?)|(?:more|better)\ matches|dating\ (?:sites?|websites?|apps?|profiles?|platforms?)"
+    rf"{_DEPOSIT_FREE}|"
+    rf"{_VIP}|(?:faster|quicker|priority|express|fast|dedicated)\ (?:security|airport|boarding|check-?ins?|inspections?|lanes?)|"
+    rf"{_VISA_PERK}|(?:more|better)\ matches|dating\ (?:sites?|websites?|apps?|profiles?|platforms?)"
 )
 
 EVIDENCE_FRAME = _words(
