@@ -30,7 +30,7 @@ test: $(STAMP) browser
 
 # Retrain the shipped model on every labelled file (the documented command).
 model: $(STAMP)
-	$(BIN)/framing train corpus/labelled/seed.jsonl corpus/labelled/authored.jsonl --group-by article --out models/conflation.joblib
+	$(BIN)/framing train corpus/labelled/seed.jsonl corpus/labelled/authored.jsonl --real corpus/labelled/real.jsonl --group-by article_id --out models/conflation.joblib
 
 clean:
 	rm -rf $(VENV) .pytest_cache

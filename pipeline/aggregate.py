@@ -224,22 +224,31 @@ def bootstrap_adjusted(
 
 
 def card_rates(card: dict | None) -> dict | None:
-    """The binary rates a model card reports from cross-validation, or None.
+    """The binary error rates a model card reports, or None: from its real-coverage
+    cross-validation when it has one (``framing train --real``), else from its
+    in-distribution cross-validation, which flatters the model on new sources.
 
-    Returns ``{"tpr", "fpr", "tpr_counts": (tp, positives), "fpr_counts": (fp, negatives)}``
-    with ``tp = round(tpr * positives)`` and ``fp = round(fpr * negatives)``.
+    Returns ``{"tpr", "fpr", "tpr_counts": (tp, positives), "fpr_counts": (fp, negatives),
+    "source": "real coverage" | "in-distribution", "passages", "articles"}`` with
+    ``tp = round(tpr * positives)`` and ``fp = round(fpr * negatives)``; ``articles`` is None
+    for in-distribution rates.
     """
     try:
-        b = card["cv"]["binary"]
+        real = card.get("real_coverage")
+        figures = real if real else card["cv"]
+        b = figures["binary"]
         tpr, fpr = float(b["tpr"]), float(b["fpr"])
         pos, neg = int(b["positives"]), int(b["negatives"])
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return {
         "tpr": tpr,
         "fpr": fpr,
         "tpr_counts": (int(round(tpr * pos)), pos),
         "fpr_counts": (int(round(fpr * neg)), neg),
+        "source": "real coverage" if real else "in-distribution",
+        "passages": pos + neg,
+        "articles": int(real["articles"]) if real and real.get("articles") is not None else None,
     }
 
 

@@ -86,7 +86,9 @@ def run(
     model = Path(model).resolve()
     model_sha = card["model_sha256"]
     nlp_key = _nlp_key(relevance_filter)
-    label_key = f"{model_sha}:{int(relevance_filter)}"
+    # Labels depend on the model, the filter and the code that turns a passage into features.
+    label_key = ":".join([model_sha, str(int(relevance_filter)),
+                          *(_source_hash(f) for f in ("features.py", "lexicon.py", "classify.py"))])
     output_key = f"{nlp_key}:{label_key}:{fmt}:{_source_hash('batch.py')}"
     options = dict(engine=engine, workers=workers, fmt=fmt, relevance_filter=relevance_filter, max_bytes=max_bytes)
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
@@ -130,7 +132,7 @@ def run(
         with executor as submit_all:
             for batch, computed, batch_timings in submit_all(tasks):
                 if computed:
-                    store.save_results(cache, nlp_key, label_key, computed)
+                    store.save_results(cache, nlp_key, label_key, computed, keys=_result_keys(batch))
                 timings.update(batch_timings)
                 _write_batch(batch, computed, tables, result)
         for table in tables.values():
@@ -231,16 +233,26 @@ def _reusable_outputs(input_dir: Path, out: Path, output_key: str, max_bytes: in
 
 
 def _task(batch: _Batch, cache, nlp_key: str, label_key: str):
-    """Attach cached results; return (batch, work for a worker: [(hash, text, cached nlp)])."""
-    nlp_done = store.cached(cache, "nlp", "nlp_key", nlp_key, batch.hashes)
-    labels_done = store.cached(cache, "labels", "label_key", label_key, batch.hashes)
+    """Attach cached results; return (batch, work for a worker: [(hash, text, cached nlp, title)])."""
+    keys = _result_keys(batch)
+    nlp_done = store.cached(cache, "nlp", "nlp_key", nlp_key, list(keys.values()))
+    labels_done = store.cached(cache, "labels", "label_key", label_key, list(keys.values()))
     work = []
     for article, content_hash in zip(batch.articles, batch.hashes):
-        if content_hash in nlp_done and content_hash in labels_done:
-            batch.cached[content_hash] = (nlp_done[content_hash], labels_done[content_hash])
+        key = keys[content_hash]
+        if key in nlp_done and key in labels_done:
+            batch.cached[content_hash] = (nlp_done[key], labels_done[key])
         else:
-            work.append((content_hash, article.text, nlp_done.get(content_hash)))
+            work.append((content_hash, article.text, nlp_done.get(key), article.title))
     return batch, work
+
+
+def _result_keys(batch: _Batch) -> dict[str, str]:
+    """content hash -> key of its cached results: the relevance filter and the classifier
+    read each passage with its article's headline, so the same text under another headline
+    is processed anew (without a headline, the key is the content hash)."""
+    return {h: h if not a.title else hashlib.sha256(f"{h}\x00{a.title}".encode("utf-8")).hexdigest()
+            for a, h in zip(batch.articles, batch.hashes)}
 
 
 def _write_batch(batch: _Batch, computed: list, tables, result: RunResult) -> None:
@@ -338,7 +350,7 @@ def _resources(model_path: str, model_sha: str):
 
 
 def process_work(work: list, model_path: str, model_sha: str, relevance_filter: bool) -> tuple[list, dict]:
-    """Process [(content_hash, text, cached nlp result or None)] -> ([(hash, nlp, labels)], timings).
+    """Process [(content_hash, text, cached nlp result or None, headline)] -> ([(hash, nlp, labels)], timings).
 
     An nlp result is ``{"passages": [[start, end, kind, relevant]], "entities": [[passage index,
     start, end, text, label, canonical]]}``; a label result is one
@@ -350,13 +362,13 @@ def process_work(work: list, model_path: str, model_sha: str, relevance_filter: 
     timings = Counter()
     clock = time.perf_counter()
     nlp_results, to_ner = [], []
-    for content_hash, text, cached_nlp in work:
+    for content_hash, text, cached_nlp, title in work:
         if cached_nlp is not None:
             nlp_results.append(cached_nlp)
             continue
         spans = []
         for p in split_passages("", text):
-            relevant = lexicon.is_relevant(p.text) if relevance_filter else True
+            relevant = lexicon.is_relevant(p.text, title) if relevance_filter else True
             spans.append([p.start, p.end, p.kind, relevant])
             if relevant:
                 to_ner.append((p.text, (len(nlp_results), len(spans) - 1)))
@@ -374,7 +386,9 @@ def process_work(work: list, model_path: str, model_sha: str, relevance_filter: 
     to_classify = [(i, j, work[i][1][s:e]) for i, r in enumerate(nlp_results)
                    for j, (s, e, kind, relevant) in enumerate(r["passages"]) if kind == "body" and relevant]
     # The classifier's gate (body text passing the filter) was applied just above: not again.
-    predicted = predict(model, [t for _, _, t in to_classify], gate=False) if to_classify else None
+    # Each passage is read with its article's headline, as the codebook reads it.
+    predicted = predict(model, [t for _, _, t in to_classify], titles=[work[i][3] for i, _, _ in to_classify],
+                        gate=False) if to_classify else None
     labels = [[_unclassified(kind, relevant) for _, _, kind, relevant in r["passages"]] for r in nlp_results]
     if predicted is not None:
         for (i, j, _), row in zip(to_classify, predicted.itertuples(index=False)):

@@ -22,16 +22,17 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from . import config, lexicon
 from .errors import FramingError
 from .features import DomainFeatures, evidence_spans
-from .labelled import data_hash, passage_ids, read_labelled
+from .labelled import codebook_versions, data_hash, passage_ids, read_labelled
 from .passages import passage_kind
 from .store import atomic_path, card_path, checked_card, codebook_sha256, file_sha256, versions, write_json
 
@@ -40,12 +41,15 @@ N_REASONS = 5
 
 
 def build_model(*, random_state: int = config.RANDOM_STATE) -> Pipeline:
-    """An untrained classifier pipeline (text -> label), ready for ``fit``/``predict_proba``."""
-    features = FeatureUnion([
-        ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, strip_accents="unicode")),
+    """An untrained classifier pipeline, ready for ``fit``/``predict_proba`` on a DataFrame
+    with ``text`` (the passage) and ``title`` (its article's headline, "" when unknown)
+    columns, as :func:`model_input` makes it."""
+    features = ColumnTransformer([
+        ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, strip_accents="unicode"), "text"),
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=2, sublinear_tf=True,
-                                 max_features=60000)),
-        ("domain", DomainFeatures()),
+                                 max_features=60000), "text"),
+        # The cue features read the passage with its headline, as the codebook does (V2-2).
+        ("domain", DomainFeatures(), ["text", "title"]),
     ])
     # A linear SVM is as accurate as logistic regression here and ten times faster to fit;
     # sigmoid calibration over 3 folds turns its margins into probabilities.
@@ -55,65 +59,94 @@ def build_model(*, random_state: int = config.RANDOM_STATE) -> Pipeline:
     return Pipeline([("features", features), ("clf", classifier)])
 
 
-def classifiable(texts: Iterable[str]) -> np.ndarray:
+def model_input(texts: Sequence[str], titles: Sequence[str] | None = None) -> pd.DataFrame:
+    """The model's input: passages with their articles' headlines (empty when unknown)."""
+    texts = list(texts)
+    titles = [""] * len(texts) if titles is None else ["" if pd.isna(t) else str(t) for t in titles]
+    if len(titles) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(titles)} titles")
+    return pd.DataFrame({"text": texts, "title": titles})
+
+
+def classifiable(texts: Iterable[str], titles: Iterable[str] | None = None) -> np.ndarray:
     """Which passages the classifier sees: body text (not a heading or page furniture) that
-    passes the relevance filter. ``framing run`` labels every other passage ``neither``
-    without the classifier, and training and evaluation follow the same rule, so the figures
-    in a model card describe what the pipeline outputs."""
-    return np.array([passage_kind(t) == "body" and lexicon.is_relevant(t) for t in texts], dtype=bool)
+    passes the relevance filter (read with the article's headline, when given). ``framing
+    run`` labels every other passage ``neither`` without the classifier, and training and
+    evaluation follow the same rule, so the figures in a model card describe what the
+    pipeline outputs."""
+    texts = list(texts)
+    titles = [""] * len(texts) if titles is None else ["" if pd.isna(t) else str(t) for t in titles]
+    return np.array([passage_kind(t) == "body" and lexicon.is_relevant(t, h) for t, h in zip(texts, titles)],
+                    dtype=bool)
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], *, random_state: int = config.RANDOM_STATE) -> Pipeline:
-    """Fit :func:`build_model` on the classifiable passages among ``texts``."""
-    mask = classifiable(texts)
+def fit(
+    texts: Sequence[str], labels: Sequence[str], *, titles: Sequence[str] | None = None,
+    sample_weight: Sequence[float] | None = None, random_state: int = config.RANDOM_STATE,
+) -> Pipeline:
+    """Fit :func:`build_model` on the classifiable passages among ``texts`` (with their
+    headlines ``titles`` and per-passage ``sample_weight``, both optional)."""
+    mask = classifiable(texts, titles)
     labels = np.asarray(labels)
-    return build_model(random_state=random_state).fit([t for t, m in zip(texts, mask) if m], labels[mask])
+    X = model_input(texts, titles)[mask]
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[mask]
+    return build_model(random_state=random_state).fit(X, labels[mask], clf__sample_weight=weight)
 
 
-def predict_proba(model, texts: Sequence[str], *, gate: bool = True) -> np.ndarray:
+def predict_proba(model, texts: Sequence[str], *, titles: Sequence[str] | None = None, gate: bool = True) -> np.ndarray:
     """Class probabilities in ``config.LABELS`` order; unclassifiable passages get ``neither`` = 1
     (``gate=False`` sends every passage to the classifier, as ``framing run --no-filter`` does)."""
-    return _scored(model, list(texts), gate)[0]
+    return _scored(model, list(texts), titles, gate)[0]
 
 
-def _scored(model, texts: list[str], gate: bool):
+def _scored(model, texts: list[str], titles, gate: bool):
     """(probabilities, classifiable mask, feature matrix of the classifiable rows or None):
     features are computed once and shared by the probabilities and the reasons."""
-    mask = classifiable(texts) if gate else np.ones(len(texts), dtype=bool)
+    mask = classifiable(texts, titles) if gate else np.ones(len(texts), dtype=bool)
     proba = np.tile(np.eye(len(config.LABELS))[config.LABELS.index("neither")], (len(texts), 1))
     X = None
     if mask.any():
         clf = model.named_steps["clf"]
         order = [list(clf.classes_).index(label) for label in config.LABELS]
-        X = model.named_steps["features"].transform([t for t, m in zip(texts, mask) if m])
+        X = model.named_steps["features"].transform(model_input(texts, titles)[mask])
         proba[mask] = clf.predict_proba(X)[:, order]
-    # The codebook's definition: a passage conflates only if it names or describes a private
-    # pilot. Without any such element its conflation probability is moved to `neither`.
-    no_private = np.array([not lexicon.mentions_private_pilot(t) for t in texts], dtype=bool) & mask
-    conflates, neither = config.LABELS.index("conflates"), config.LABELS.index("neither")
-    proba[no_private, neither] += proba[no_private, conflates]
-    proba[no_private, conflates] = 0.0
     return proba, mask, X
 
 
 def cross_val_proba(
-    texts: Sequence[str], labels: Sequence[str], *, random_state: int = config.RANDOM_STATE,
-    cv_folds: int = config.CV_FOLDS, groups: Sequence | None = None,
+    texts: Sequence[str], labels: Sequence[str], *, titles: Sequence[str] | None = None,
+    sample_weight: Sequence[float] | None = None, random_state: int = config.RANDOM_STATE,
+    cv_folds: int = config.CV_FOLDS, groups: Sequence | None = None, evaluate: Sequence[bool] | None = None,
 ) -> np.ndarray:
     """Out-of-fold probabilities (stratified k-fold, fixed seed), each fold trained and
     applied exactly as :func:`fit` and :func:`predict_proba` are. With ``groups`` (e.g. each
     passage's article or outlet), a group never sits on both sides of a split
     (``StratifiedGroupKFold``): passages of one article share wording, and splitting them
-    flatters the figures."""
+    flatters the figures.
+
+    With ``evaluate`` (a mask), only those passages are split into folds; the others are on
+    the training side of every fold (their rows of the result stay 0). That is how the card
+    measures real coverage: real passages are held out by article, while the passages
+    written for the project are always trained on.
+    """
     labels = np.asarray(labels)
+    titles = [""] * len(texts) if titles is None else list(titles)
+    weight = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    held = np.ones(len(texts), dtype=bool) if evaluate is None else np.asarray(evaluate, dtype=bool)
+    held_idx, always = np.flatnonzero(held), np.flatnonzero(~held)
     proba = np.zeros((len(texts), len(config.LABELS)))
     if groups is None:
         folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
+        split = folds.split(np.zeros(len(held_idx)), labels[held_idx])
     else:
         folds = StratifiedGroupKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
-    for train_idx, test_idx in folds.split(np.zeros(len(labels)), labels, groups):
-        model = fit([texts[i] for i in train_idx], labels[train_idx], random_state=random_state)
-        proba[test_idx] = predict_proba(model, [texts[i] for i in test_idx])
+        split = folds.split(np.zeros(len(held_idx)), labels[held_idx], np.asarray(groups, dtype=object)[held_idx])
+    for train_part, test_part in split:
+        train_idx = np.concatenate([always, held_idx[train_part]])
+        test_idx = held_idx[test_part]
+        model = fit([texts[i] for i in train_idx], labels[train_idx], titles=[titles[i] for i in train_idx],
+                    sample_weight=weight[train_idx], random_state=random_state)
+        proba[test_idx] = predict_proba(model, [texts[i] for i in test_idx], titles=[titles[i] for i in test_idx])
     return proba
 
 
@@ -143,32 +176,58 @@ def train(
     paths: Sequence[str | Path],
     out: str | Path,
     *,
+    real: Sequence[str | Path] = (),
     random_state: int = config.RANDOM_STATE,
     cv_folds: int = config.CV_FOLDS,
     group_by: str | None = None,
+    real_weight: float = config.REAL_WEIGHT,
+    allow_mixed_codebooks: bool = False,
 ) -> dict:
     """Train on labelled files, write ``out`` (joblib) and its model card; return the card.
 
-    Cross-validation (stratified, ``cv_folds`` folds, fixed seed; grouped by the field
-    ``group_by`` if given, see :func:`cross_val_proba`) measures the model before the final
-    fit on all data. Training twice on the same data gives the same card.
+    ``real`` names labelled files of real coverage (trained on too). They give the card its
+    headline figure, ``real_coverage``: cross-validation over the real passages grouped by
+    article (``config.REAL_GROUP_FIELD``), with every other file on the training side of every
+    fold, plus bootstrap intervals, article-verdict agreement and a reliability table. Real
+    passages weigh ``real_weight`` times a written one in training. ``cv`` is the
+    in-distribution figure over all files (stratified, ``cv_folds`` folds, fixed seed,
+    grouped by ``group_by`` if given, see :func:`cross_val_proba`). Files labelled under
+    different codebook versions are refused unless ``allow_mixed_codebooks``. Training twice
+    on the same data gives the same card.
 
-    >>> card = train(["corpus/labelled/authored.jsonl"], "models/authored.joblib")
-    >>> round(card["cv"]["macro_f1"], 2)  # doctest: +SKIP
+    >>> card = train(["corpus/labelled/authored.jsonl"], "models/authored.joblib",
+    ...              real=["corpus/labelled/real.jsonl"])
+    >>> round(card["real_coverage"]["binary"]["f1"], 2)  # doctest: +SKIP
     """
-    frame = read_labelled(paths)
-    groups = cv_groups(frame, group_by, cv_folds, ", ".join(map(str, paths)))
+    real = [Path(p) for p in real]
+    paths = [Path(p) for p in paths]
+    everything = paths + [p for p in real if p not in paths]
+    where = ", ".join(map(str, everything))
+    frame = read_labelled(everything)
+    versions_used = codebook_versions(frame)
+    if len(versions_used) > 1 and not allow_mixed_codebooks:
+        shown = "; ".join(f"{version}: {', '.join(files)}" for version, files in versions_used.items())
+        raise FramingError(f"labelled files mix codebook versions ({shown})", where,
+                           "relabel under one version, or pass --allow-mixed-codebooks to pool them anyway")
+    groups = cv_groups(frame, group_by, cv_folds, where)
     counts = frame["label"].value_counts()
-    seen = frame["label"][classifiable(frame["text"])].value_counts()
+    seen = frame["label"][classifiable(frame["text"], frame["title"] if "title" in frame else None)].value_counts()
     if len(seen) < len(config.LABELS) or seen.min() < cv_folds:
         raise FramingError(
             f"training needs every label at least {cv_folds} times among classifiable passages "
             f"(have: {seen.to_dict()})",
-            ", ".join(map(str, paths)), "label more passages of the missing classes",
+            where, "label more passages of the missing classes",
         )
     texts, labels = frame["text"].tolist(), frame["label"].to_numpy()
-    proba = cross_val_proba(texts, labels, random_state=random_state, cv_folds=cv_folds, groups=groups)
-    model = fit(texts, labels, random_state=random_state)
+    titles = frame["title"].tolist() if "title" in frame else None
+    is_real = frame["file"].isin([str(p) for p in real]).to_numpy()
+    weight = np.where(is_real, real_weight, 1.0)
+    proba = cross_val_proba(texts, labels, titles=titles, sample_weight=weight, random_state=random_state,
+                            cv_folds=cv_folds, groups=groups)
+    real_coverage = None
+    if is_real.any():
+        real_coverage = _real_coverage(frame, is_real, titles, weight, random_state, cv_folds, where)
+    model = fit(texts, labels, titles=titles, sample_weight=weight, random_state=random_state)
 
     out = Path(out)
     with atomic_path(out) as tmp:
@@ -177,20 +236,88 @@ def train(
         "model_file": out.name,
         "model_sha256": file_sha256(out),
         "data_sha256": data_hash(frame),
-        "data_files": [{"path": str(p), "sha256": file_sha256(p), "n": int((frame["file"] == str(p)).sum())}
-                       for p in map(Path, paths)],
+        "data_files": [{"path": str(p), "sha256": file_sha256(p), "n": int((frame["file"] == str(p)).sum()),
+                        "real_coverage": p in real} for p in everything],
         "n": int(len(frame)),
         "label_counts": {label: int(counts.get(label, 0)) for label in config.LABELS},
-        "cv": {"folds": cv_folds, "grouped_by": group_by, **metrics(labels, proba)},
+        "codebook_versions": {version: files for version, files in versions_used.items()},
+        "real_coverage": real_coverage,
+        "cv": {"scope": "in-distribution: every labelled file, mostly written for the project",
+               "folds": cv_folds, "grouped_by": group_by, **metrics(labels, proba)},
         "labels": list(config.LABELS),
         "codebook_sha256": codebook_sha256(),
-        "params": {"random_state": random_state, "model": _describe(model)},
+        "params": {"random_state": random_state, "real_weight": real_weight, "model": _describe(model)},
         "defaults": config.defaults(),
         "versions": versions(),
         "date": dt.date.today().isoformat(),
     }
     write_json(card_path(out), card)
     return card
+
+
+def _real_coverage(frame: pd.DataFrame, is_real: np.ndarray, titles, weight, random_state: int, cv_folds: int,
+                   where: str) -> dict:
+    """The card's headline figure: real passages cross-validated by article, everything else
+    always trained on; metrics, bootstrap intervals, article verdicts and calibration."""
+    field = config.REAL_GROUP_FIELD
+    real_frame = frame[is_real]
+    if field not in real_frame or real_frame[field].isna().any():
+        raise FramingError(f"real-coverage passages need an {field!r} field to be cross-validated by article",
+                           where, f"give every line of the real-coverage files its {field}")
+    groups = np.where(is_real, frame[field].astype(str) if field in frame else "", "")
+    if real_frame[field].nunique() < cv_folds:
+        raise FramingError(f"only {real_frame[field].nunique()} real-coverage articles for {cv_folds}-fold "
+                           "cross-validation", where, "use fewer --folds or label more articles")
+    labels = frame["label"].to_numpy()
+    proba = cross_val_proba(frame["text"].tolist(), labels, titles=titles, sample_weight=weight,
+                            random_state=random_state, cv_folds=cv_folds, groups=groups, evaluate=is_real)[is_real]
+    y_true = labels[is_real]
+    y_pred = np.asarray(config.LABELS)[proba.argmax(axis=1)]
+    return {
+        "scope": "real coverage, cross-validated by article; written passages always on the training side",
+        "folds": cv_folds, "grouped_by": field, "articles": int(real_frame[field].nunique()),
+        **metrics(y_true, proba),
+        "intervals": bootstrap_intervals(y_true, y_pred, random_state=random_state),
+        "article_verdicts": article_agreement(real_frame[field].to_numpy(), y_true, y_pred),
+        "reliability": reliability_table(y_true, proba),
+    }
+
+
+def article_agreement(article_ids: Sequence, y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
+    """How often the article verdict from predicted passage labels equals the one from the
+    gold labels (verdict rule: :func:`pipeline.aggregate.verdict_of`):
+    ``{"articles", "agree", "agreement", "confusion": {gold: {predicted: n}}}``."""
+    from .aggregate import verdict_of
+
+    frame = pd.DataFrame({"article": list(article_ids), "true": list(y_true), "pred": list(y_pred)})
+    verdicts = []
+    for _, part in frame.groupby("article", sort=True):
+        gold = verdict_of(int((part["true"] == "conflates").sum()), int((part["true"] == "distinguishes").sum()))
+        got = verdict_of(int((part["pred"] == "conflates").sum()), int((part["pred"] == "distinguishes").sum()))
+        verdicts.append((gold, got))
+    confusion: dict = {}
+    for gold, got in verdicts:
+        confusion.setdefault(gold, {}).setdefault(got, 0)
+        confusion[gold][got] += 1
+    agree = sum(gold == got for gold, got in verdicts)
+    return {"articles": len(verdicts), "agree": agree, "agreement": agree / len(verdicts) if verdicts else 0.0,
+            "confusion": confusion}
+
+
+def reliability_table(y_true: Sequence[str], proba: np.ndarray, *, bins: int = 10) -> list[dict]:
+    """Calibration of ``p_conflates``: for each probability bin that holds passages, how many,
+    the mean predicted probability and the share that truly conflate."""
+    p = np.asarray(proba)[:, config.LABELS.index(config.POSITIVE_LABEL)]
+    truth = np.asarray(y_true) == config.POSITIVE_LABEL
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            rows.append({"bin": [float(edges[b]), float(edges[b + 1])], "n": int(inside.sum()),
+                         "mean_predicted": float(p[inside].mean()), "observed": float(truth[inside].mean())})
+    return rows
 
 
 def load_model(path: str | Path = config.DEFAULT_MODEL):
@@ -203,18 +330,21 @@ def load_model(path: str | Path = config.DEFAULT_MODEL):
     return joblib.load(path), card
 
 
-def predict(model, texts: Sequence[str], *, explain: bool = True, gate: bool = True) -> pd.DataFrame:
+def predict(model, texts: Sequence[str], *, titles: Sequence[str] | None = None, explain: bool = True,
+            gate: bool = True) -> pd.DataFrame:
     """Label texts. Returns a DataFrame with ``label``, ``p_conflates``, ``p_distinguishes``,
     ``p_neither`` and, with ``explain``, ``top_features`` and ``evidence`` (JSON strings):
     the features that pushed each passage most toward its label, and the evidence spans
-    (offsets into the text) for ``conflates`` and ``distinguishes``. Passages that are not
+    (offsets into the text) for ``conflates`` and ``distinguishes``. ``titles`` are the
+    passages' article headlines (optional; the model reads a passage with its headline, as
+    the codebook does). Passages that are not
     :func:`classifiable` are ``neither`` with probability 1 and no reasons.
     """
     columns = ["label", *PROBA_COLUMNS] + (["top_features", "evidence"] if explain else [])
     if len(texts) == 0:
         return pd.DataFrame(columns=columns)
     texts = list(texts)
-    proba, mask, X = _scored(model, texts, gate)
+    proba, mask, X = _scored(model, texts, titles, gate)
     labels = np.asarray(config.LABELS)[proba.argmax(axis=1)]
     frame = pd.DataFrame(proba, columns=list(PROBA_COLUMNS))
     frame.insert(0, "label", labels)
@@ -306,12 +436,21 @@ def evaluate(
 ) -> dict:
     """Score a saved model on labelled files; optionally write misclassified passages (CSV)
     and the figures as JSON (``{"n", "macro_f1", "binary", "per_class", "confusion",
-    "intervals", ...}``; ``intervals`` from :func:`bootstrap_intervals`)."""
+    "brier", "intervals", "reliability", "article_verdicts", ...}``; ``intervals`` from
+    :func:`bootstrap_intervals`, ``reliability`` from :func:`reliability_table`, and
+    ``article_verdicts`` from :func:`article_agreement` when the lines carry
+    ``config.REAL_GROUP_FIELD`` (else None)). Headlines in a ``title`` field are used."""
     model, card = load_model(model_path)
     frame = read_labelled(paths)
-    predicted = predict(model, frame["text"].tolist())
-    figures = metrics(frame["label"].to_numpy(), predicted[list(PROBA_COLUMNS)].to_numpy())
-    figures["intervals"] = bootstrap_intervals(frame["label"].to_numpy(), predicted["label"].to_numpy())
+    titles = frame["title"].tolist() if "title" in frame else None
+    predicted = predict(model, frame["text"].tolist(), titles=titles)
+    y_true, y_pred = frame["label"].to_numpy(), predicted["label"].to_numpy()
+    figures = metrics(y_true, predicted[list(PROBA_COLUMNS)].to_numpy())
+    figures["intervals"] = bootstrap_intervals(y_true, y_pred)
+    figures["reliability"] = reliability_table(y_true, predicted[list(PROBA_COLUMNS)].to_numpy())
+    field = config.REAL_GROUP_FIELD
+    figures["article_verdicts"] = (article_agreement(frame[field].astype(str).to_numpy(), y_true, y_pred)
+                                   if field in frame and frame[field].notna().all() else None)
     figures["model_sha256"] = card["model_sha256"]
     figures["data_sha256"] = data_hash(frame)
     if misclassified is not None:
@@ -343,7 +482,8 @@ def check_labels(
     """
     frame = read_labelled(paths)
     groups = cv_groups(frame, group_by, cv_folds, ", ".join(map(str, paths)))
-    proba = cross_val_proba(frame["text"].tolist(), frame["label"].to_numpy(), random_state=random_state,
+    proba = cross_val_proba(frame["text"].tolist(), frame["label"].to_numpy(),
+                            titles=frame["title"].tolist() if "title" in frame else None, random_state=random_state,
                             cv_folds=cv_folds, groups=groups)
     labels = np.asarray(config.LABELS)
     given = np.array([list(labels).index(lab) for lab in frame["label"]])

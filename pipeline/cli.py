@@ -104,9 +104,15 @@ def run_cmd(input_dir, out, model, fmt, workers, engine, scheduler, no_filter, m
 @click.option("--folds", type=click.IntRange(min=2), default=config.CV_FOLDS, show_default=True,
               help="Cross-validation folds for the model card.")
 @click.option("--group-by", metavar="FIELD", default=None,
-              help="Keep passages with the same value of FIELD (e.g. article, outlet) in one fold.")
+              help="Keep passages with the same value of FIELD (e.g. article_id, outlet) in one fold.")
+@click.option("--real", "real", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Labelled real coverage (repeatable): trained on, weighted --real-weight, and cross-validated "
+                   f"by {config.REAL_GROUP_FIELD} for the card's headline figure.")
+@click.option("--real-weight", type=click.FloatRange(min=0, min_open=True), default=config.REAL_WEIGHT,
+              show_default=True, help="Weight of one real passage against one written for the project.")
+@click.option("--allow-mixed-codebooks", is_flag=True, help="Pool files labelled under different codebook versions.")
 @_user_errors
-def train_cmd(labelled, out, seed, folds, group_by):
+def train_cmd(labelled, out, seed, folds, group_by, real, real_weight, allow_mixed_codebooks):
     """Train the classifier on LABELLED files and write it with its model card.
 
     Accepts the project's JSONL ({"text", "label"}), Prodigy textcat JSONL, Doccano JSONL
@@ -115,16 +121,26 @@ def train_cmd(labelled, out, seed, folds, group_by):
     \b
     Example:
         framing train corpus/labelled/seed.jsonl corpus/labelled/authored.jsonl --out models/conflation.joblib
-        framing train my_labels.jsonl --group-by article --out models/mine.joblib
+        framing train corpus/labelled/seed.jsonl corpus/labelled/authored.jsonl \\
+            --real corpus/labelled/real.jsonl --group-by article_id --out models/conflation.joblib
+        framing train my_labels.jsonl --group-by article_id --out models/mine.joblib
     """
     from .classify import card_path, train
 
-    card = train(list(labelled), out, random_state=seed, cv_folds=folds, group_by=group_by)
+    card = train(list(labelled), out, real=list(real), random_state=seed, cv_folds=folds, group_by=group_by,
+                 real_weight=real_weight, allow_mixed_codebooks=allow_mixed_codebooks)
     cv = card["cv"]
     grouped = f" grouped by {group_by}" if group_by else ""
-    click.echo(f"trained on {card['n']} passages {card['label_counts']}; {folds}-fold CV{grouped}: macro-F1 "
+    click.echo(f"trained on {card['n']} passages {card['label_counts']} -> {out} (+ {card_path(out).name})")
+    if card["real_coverage"]:
+        rc = card["real_coverage"]
+        click.echo(f"real coverage ({rc['n']} passages, {rc['articles']} articles, {folds}-fold CV by "
+                   f"{rc['grouped_by']}): macro-F1 {rc['macro_f1']:.3f}, conflates-vs-rest P/R/F1 "
+                   f"{rc['binary']['precision']:.3f}/{rc['binary']['recall']:.3f}/{rc['binary']['f1']:.3f}, Brier "
+                   f"{rc['brier']:.3f}, article verdicts {rc['article_verdicts']['agreement']:.3f}")
+    click.echo(f"in-distribution ({folds}-fold CV{grouped} over every file, flattering): macro-F1 "
                f"{cv['macro_f1']:.3f}, conflates-vs-rest P/R/F1 {cv['binary']['precision']:.3f}/"
-               f"{cv['binary']['recall']:.3f}/{cv['binary']['f1']:.3f} -> {out} (+ {card_path(out).name})")
+               f"{cv['binary']['recall']:.3f}/{cv['binary']['f1']:.3f}")
 
 
 @cli.command("evaluate")
@@ -135,7 +151,9 @@ def train_cmd(labelled, out, seed, folds, group_by):
               help="CSV of misclassified passages (default: misclassified.csv beside --json, else none).")
 @_user_errors
 def evaluate_cmd(model, labelled, json_out, errors_out):
-    """Score MODEL on LABELLED files: per-class and binary figures, confusion, Brier.
+    """Score MODEL on LABELLED files: per-class and binary figures, confusion, Brier and a
+    reliability table, bootstrap intervals, and article-verdict agreement when the lines carry
+    article ids.
 
     \b
     Example:
@@ -244,6 +262,14 @@ def _format_figures(figures: dict) -> str:
                      f"R {span(binary['recall'])} F1 {span(binary['f1'])}")
     labels = figures["confusion"]["labels"]
     lines.append("  confusion (rows true, columns predicted): " + json.dumps(dict(zip(labels, figures["confusion"]["matrix"]))))
+    verdicts = figures.get("article_verdicts")
+    if verdicts:
+        lines.append(f"  article verdicts: {verdicts['agree']} of {verdicts['articles']} articles agree with the "
+                     f"verdicts of the gold labels ({verdicts['agreement']:.3f})")
+    if figures.get("reliability"):
+        lines.append("  calibration of p_conflates (bin: passages, mean predicted -> observed share): " + "; ".join(
+            f"{r['bin'][0]:.1f}-{r['bin'][1]:.1f}: {r['n']}, {r['mean_predicted']:.2f} -> {r['observed']:.2f}"
+            for r in figures["reliability"]))
     return "\n".join(lines)
 
 

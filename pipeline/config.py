@@ -39,6 +39,13 @@ NLP_BATCH_SIZE = 256  # passages per nlp.pipe batch
 # Training
 RANDOM_STATE = 13
 CV_FOLDS = 5
+# Real coverage (``framing train --real``): how much one real passage weighs against one
+# written for the project, and the field that groups its passages into articles for the
+# card's real-coverage cross-validation. Chosen on that cross-validation (benchmarks/README.md).
+REAL_WEIGHT = 3.0
+REAL_GROUP_FIELD = "article_id"
+# The codebook version this release's labels and cue features follow (corpus/CODEBOOK.md).
+CODEBOOK_VERSION = "2"
 
 # Reports
 DEFAULT_PERIOD = "year"
@@ -58,6 +65,9 @@ def defaults() -> dict:
         "nlp_batch_size": NLP_BATCH_SIZE,
         "random_state": RANDOM_STATE,
         "cv_folds": CV_FOLDS,
+        "real_weight": REAL_WEIGHT,
+        "real_group_field": REAL_GROUP_FIELD,
+        "codebook_version": CODEBOOK_VERSION,
         "bootstrap_samples": BOOTSTRAP_SAMPLES,
         "syndication_threshold": SYNDICATION_THRESHOLD,
     }

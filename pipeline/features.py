@@ -35,10 +35,11 @@ _ATTRIBUTED = frozenset({"state_attribution", "state_name", "pilot_frame"})
 _COUNT_CAP = 3
 
 
-def cue_features(text: str) -> dict[str, float]:
+def cue_features(text: str, title: str = "") -> dict[str, float]:
     """The domain feature values of one passage, by feature name: cue counts, for every pair of
-    cue groups whether they meet in one sentence and in the passage, and the sentence-level
-    relations of the codebook (see :func:`_sentence_relations`)."""
+    cue groups whether they meet in one sentence and in the passage, the sentence-level
+    relations of the codebook (see :func:`_sentence_relations`) and what the article's
+    headline ``title`` adds (see :func:`_context_features`); ``title`` may be empty."""
     found = lexicon.cue_matches(text)
     counts = {g: len(found[g]) for g in _GROUPS}
     feats = {f"count_{g}": float(np.log1p(min(counts[g], _COUNT_CAP))) for g in _COUNTED}
@@ -64,7 +65,39 @@ def cue_features(text: str) -> dict[str, float]:
     feats["state_only"] = float(state and not private)
     feats["no_cues"] = float(not any(present.values()))
     feats.update(_sentence_relations(in_sentence.values()))
+    feats.update(_context_features(text, title or "", private, state, distinct))
     return feats
+
+
+def _context_features(text: str, title: str, private: bool, state: bool, distinct: bool) -> dict[str, float]:
+    """Codebook 2's readings of relays, doubt and the headline.
+
+    - ``relay_undoubted``: the passage relays a claim (says, reports, according to) and
+      neither it nor the headline doubts it: the claim is passed on (V2-1).
+    - ``doubted``: doubt words in the passage, or a correction headline (V2-1).
+    - ``hypothetical``: fears, worries and hypotheticals, which assert nothing (V2-4).
+    - ``title_state`` / ``title_private``: the headline names the state system or a private
+      pilot; ``reference_to_state``: the passage says "the system", "your score" and the
+      headline makes that the state's (V2-2); ``mechanic_under_state_title``: a private
+      mechanic in a passage whose references the headline gives to the state (V2-2, V2-3).
+    """
+    correction = bool(title) and lexicon.CORRECTION_HEADLINE.search(title) is not None
+    doubted = correction or lexicon.DOUBT.search(text) is not None
+    title_private = bool(title) and lexicon.PRIVATE_NAME.search(title) is not None
+    title_state = bool(title) and not title_private and (
+        lexicon.STATE_NAME.search(title) is not None or lexicon.STATE_REFERENCE.search(title) is not None)
+    reference = lexicon.REFERENCE.search(text) is not None
+    mechanic = bool(lexicon.cue_matches(text)["private_mechanic"] or lexicon.cue_matches(text)["perk"])
+    return {
+        "relay_undoubted": float(lexicon.RELAY.search(text) is not None and not doubted and private),
+        "doubted": float(doubted),
+        "correction_headline": float(correction),
+        "hypothetical": float(lexicon.HYPOTHETICAL.search(text) is not None),
+        "title_state": float(title_state),
+        "title_private": float(title_private),
+        "reference_to_state": float(reference and title_state and not distinct),
+        "mechanic_under_state_title": float(mechanic and title_state and not distinct and not correction),
+    }
 
 
 def _sentence_relations(sentences) -> dict[str, float]:
@@ -97,7 +130,7 @@ def _sentence_relations(sentences) -> dict[str, float]:
     }
 
 
-FEATURE_NAMES = tuple(cue_features(""))
+FEATURE_NAMES = tuple(cue_features("", ""))
 
 
 class DomainFeatures(BaseEstimator, TransformerMixin):
@@ -114,11 +147,23 @@ class DomainFeatures(BaseEstimator, TransformerMixin):
 
             raise ModelFileError("the model was trained with another version of the cue features", None,
                                  "retrain it with `framing train` using this version of framing")
-        rows = [list(cue_features(text).values()) for text in X]
+        rows = [list(cue_features(text, title).values()) for text, title in _texts_and_titles(X)]
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES)))
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(FEATURE_NAMES, dtype=object)
+
+
+def _texts_and_titles(X):
+    """(text, title) pairs from a DataFrame with ``text`` and ``title`` columns, a 2-column
+    array of them, or plain texts (no headline)."""
+    if hasattr(X, "columns"):
+        titles = X["title"] if "title" in X.columns else [""] * len(X)
+        return zip(X["text"], titles)
+    X = list(X)
+    if X and not isinstance(X[0], str):
+        return ((row[0], row[1] if len(row) > 1 else "") for row in X)
+    return ((text, "") for text in X)
 
 
 def evidence_spans(text: str, label: str) -> list[dict]:

@@ -61,6 +61,18 @@ def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
     return frame
 
 
+def codebook_versions(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The codebook versions the passages were labelled under, each with the files that use
+    it: ``{"2": ["corpus/labelled/real.jsonl", ...]}``. A line without a ``codebook`` field
+    counts as ``"unrecorded"``."""
+    values = frame["codebook"] if "codebook" in frame else pd.Series(None, index=frame.index, dtype=object)
+    versions = values.map(lambda v: "unrecorded" if pd.isna(v) or str(v).strip() == "" else str(v).strip())
+    found: dict[str, list[str]] = {}
+    for version, file in sorted(set(zip(versions, frame["file"]))):
+        found.setdefault(version, []).append(file)
+    return found
+
+
 def passage_ids(frame: pd.DataFrame) -> pd.Series:
     """Each labelled passage's id as its file gives it, so a reviewer can find it in the
     annotation tool: ``id``, else ``passage_id``, else ``meta.passage_id`` (what
@@ -152,6 +164,9 @@ def _normalise(record: dict, file: str, line: int, problems: list[Problem]) -> d
     if label is None:
         return None
     extras = {k: v for k, v in record.items() if k not in ("text", "data", "label", "accept", "answer", "options")}
+    meta = record.get("meta")
+    if "title" not in extras and isinstance(meta, dict) and isinstance(meta.get("title"), str) and meta["title"]:
+        extras["title"] = meta["title"]  # the headline `framing suggest` exported, back from the annotation tool
     extras = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in extras.items()}
     return {**extras, "text": text, "label": label, "file": file, "line": line}
 

@@ -112,7 +112,14 @@ PRIVATE_MECHANIC = _words(
     r"shared\ (?:bikes?|bicycles?|umbrellas?|power\ banks?)|power\ banks?|"
     r"rent(?:ing|al)?\ (?:a\ )?(?:cars?|bikes?|bicycles?|umbrellas?|power\ banks?)|"
     r"credit\ scores?\ from\ (?:a\ )?(?:private|tech|internet)|loyalty\ (?:scheme|programme|program|points)|"
-    r"bragging|show\ off\ (?:their|your)\ scores?"
+    r"bragging|show\ off\ (?:their|your)\ scores?|"
+    # Codebook 2 (V2-3): the same mechanics in coverage's own words, no company named.
+    r"(?:spending|consumption|consumer|purchasing|shopping|lifestyle)\ (?:habits|behaviou?rs?|patterns|choices|records?|data)|"
+    r"online\ (?:purchases|spending|transactions|activit(?:y|ies)|behaviou?r)|social\ (?:media\ )?(?:interactions|habits|behaviou?r)|"
+    r"(?:interact|interacts|interacting|interactions)\ with\ (?:their\ |your\ |his\ |her\ )?friends|friends\ and\ (?:family|contacts|relatives)|"
+    r"(?:people|those|whom?)\ (?:\w+\ ){0,2}associates?\ with|(?:chinese|domestic)[-\ ]made\ (?:products|goods)|"
+    r"(?:three|3)-digit\ (?:score|number|rating)|score\ of\ (?:at\ least\ )?[5-9]\d\d\b|"
+    r"(?:phone|address)\ ?books?|contact\ lists?"
 )
 
 STATE_REFERENCE = _words(
@@ -140,7 +147,7 @@ STATE_ATTRIBUTION = _words(
 )
 
 PRIVATE_GENERIC = _words(
-    r"private(?:ly)?[-\ ](?:run\ |owned\ |held\ )?(?:compan(?:y|ies)|firms?|corporations?|systems?|scores?|scoring|sector|"
+    r"private(?:ly)?[-\ ](?:run\ |owned\ |held\ |financial\ |tech(?:nology)?\ |internet\ |sector\ )?(?:compan(?:y|ies)|firms?|corporations?|systems?|scores?|scoring|sector|"
     r"pilots?|versions?|schemes?|platforms?|businesses|credit(?:\ scores?|\ ratings?|\ bureaus?)?|players|ratings?|apps?)|"
     r"(?:eight|8)\ (?:[\w-]+\ ){0,3}(?:compan(?:y|ies)|firms|corporations|"
     r"businesses|pilots?|providers|credit\ agencies)|tech\ (?:giants?|compan(?:y|ies)|firms?)|internet\ (?:giants?|compan(?:y|ies))|"
@@ -177,7 +184,14 @@ SEPARATION = _words(
     r"separate\ from|distinct\ from|different\ from|independent\ of|unrelated\ to|has\ nothing\ to\ do\ with|have\ nothing\ to\ do\ with|"
     r"(?:a\ |the\ )?difference\ between|two\ (?:different|separate|distinct)\ things|"
     r"(?:commercial|corporate|private|company['’]s)\ (?:loyalty|products?|services?|ventures?|schemes?|systems?|versions?|scores?|ratings?)|"
-    r"unofficial|non-?governmental|(?:rather|instead)\ than|not\ the\ same\ (?:as|thing)"
+    r"unofficial|non-?governmental|(?:rather|instead)\ than|not\ the\ same\ (?:as|thing)|"
+    # The same separations in other words: set or kept apart, one thing and another.
+    r"(?:sets?|setting|kept|keeps?|keeping|stands?|standing)\ (?:\w+\ ){0,2}apart\ from|"
+    r"nothing\ to\ do\ with\ (?:each\ other|one\ another)|"
+    r"(?:one|a)\ thing,?\ (?:and|but|while)\ (?:\w+\ ){0,8}(?:another|something\ (?:quite\ |entirely\ |completely\ )?(?:else|different))|"
+    r"(?:a|two)\ (?:different|separate)\ (?:systems?|things?|matters?)|"
+    r"independent(?:ly)?,?\ (?:privately[-\ ]run|private|commercial|third[-\ ]party)|privately[-\ ]run|"
+    r"not\ (?:zhima|sesame|alipay)"
 )
 
 CONFUSION = _words(
@@ -185,7 +199,9 @@ CONFUSION = _words(
     r"mix\w*\ up|mixed\ together|lump\w*|blur\w*|wrongly|erroneous\w*|inaccurate\w*|debunk\w*|"
     r"(?:often|frequently|widely|commonly)\ (?:described|reported|portrayed|presented|cited)\ as|"
     r"(?:presented|portrayed|passed\ off|reported)\ (?:it|them|this|that)\ as|"
-    r"contrary\ to|despite\ (?:reports|claims|headlines)|in\ fact|actually"
+    r"contrary\ to|despite\ (?:reports|claims|headlines)|in\ fact|actually|"
+    r"untrue|not\ true|overlook\w*|distinction|blend\w*|merg(?:e|es|ed|ing)\ (?:\w+\ ){0,6}(?:with|and|into)|"
+    r"factually\ wrong|wrong\ information|core\ error|errors?\ (?:of|in)\ (?:these|this|the)\ (?:outlets|reports|coverage|media)"
 )
 
 LICENCE_REFUSAL = _words(
@@ -195,8 +211,48 @@ LICENCE_REFUSAL = _words(
     r"(?:does|do|did)(?:n['’]t|\ not)\ (?:have|hold|get|receive|obtain)\ (?:a\ |any\ |the\ )?(?:\w+\ )?licen[cs]es?|"
     r"(?:never|not)\ (?:got|received|obtained|held|been\ (?:given|granted|issued))\ (?:a\ |any\ |the\ )?(?:\w+\ )?licen[cs]es?|"
     r"without\ (?:a\ |any\ )?(?:\w+\ )?licen[cs]es?|unlicen[cs]ed|"
-    r"none\ of\ the\ (?:eight|8)|baihang|no\ (?:single|unified|national|nationwide)\ (?:\w+\ )?(?:score|number|rating)|"
-    r"there\ is\ no\ (?:such\ thing|single|one)"
+    r"none\ of\ the\ (?:eight|8)|baihang|no\ (?:single|unified|national|nationwide|general|universal)\ (?:\w+\ )?(?:score|number|rating)|"
+    r"there\ is\ no\ (?:such\ thing|single|one)|"
+    # Licences withheld in other words: none issued, put off, none of them licensed, not qualified.
+    r"no\ (?:\w+\ ){0,2}licen[cs]es?\ (?:\w+\ ){0,4}(?:been\ |be\ |were\ |was\ )?(?:issued|granted|handed\ out|given)|"
+    r"licen[cs]ed\ none|(?:has|have|had)(?:n['’]t|\ not|\ never)\ (?:yet\ )?(?:been\ )?(?:licen[cs]ed|granted\ (?:a\ |any\ )?licen[cs]e)|"
+    r"none\ of\ (?:them|these|those|the\ (?:firms|companies|institutions))\W+(?:\w+\W+){0,10}?licen[cs]\w*|"
+    r"(?:putting|put|puts)\ off\ (?:\w+\ ){0,2}licen[cs]es|retreat\w*\ from\ (?:its\ |the\ )?plans?\ to\ (?:give|grant|issue)|"
+    r"(?:did|does|do)(?:n['’]t|\ not)\ obtain\ (?:a\ |an\ |any\ )?(?:\w+\ ){0,4}licen[cs]e|"
+    r"not\ (?:one|a\ single)\ of\ the\ (?:eight|8)|(?:is|are|was|were)\ not\ qualified|"
+    r"fail(?:s|ed)?\ to\ meet\ (?:the\ )?(?:regulatory\ )?(?:standards|requirements)"
+)
+
+# Codebook 2 (V2-1): a neutral relay passes a claim on; doubt words or a correction
+# headline keep it from being the passage's own. V2-4: fears and hypotheticals assert nothing.
+RELAY = _words(
+    r"(?:says?|said|saying|reports?|reported|reporting|claims?|claimed|warns?|warned|notes?|noted|explains?|explained|"
+    r"writes?|wrote|told|tells|describes?|described|argues?|argued|points?\ out|pointed\ out|according\ to|"
+    r"reportedly|as\ (?:\w+\ ){0,3}(?:puts?|explains?|notes?|reports?)\ it)"
+)
+DOUBT = _words(
+    r"supposed(?:ly)?|alleged(?:ly)?|purported(?:ly)?|without\ (?:any\ )?evidence|unfounded|unsubstantiated|myths?|"
+    r"false(?:ly)?|falsehoods?|untrue|not\ true|rumou?rs?|viral|hoax\w*|exaggerat\w*|overblown|misinform\w*|"
+    r"disinformation|fake\ news\ about|debunk\w*|fact[-\ ]check\w*|so-called|(?:isn|wasn|aren)['’]t\ (?:real|true)|"
+    r"no\ evidence|little\ evidence|not\ (?:quite\ )?what|(?:the\ )?reality\ is"
+)
+HYPOTHETICAL = _words(
+    r"fears?|feared|fearing|worr(?:y|ies|ied)|concerns?\ that|could|might|may\ one\ day|would\ (?:one\ day|soon|eventually)|"
+    r"imagine|picture\ (?:a|this)|what\ if|dystopian\ vision|nightmare\ scenario|risk\ (?:is|that)|raising\ fears"
+)
+# A headline that announces a correction ("The myth of...", "What the West gets wrong",
+# "Fact check: ..."). A headline that only asks a question is not one (V2-1).
+CORRECTION_HEADLINE = _words(
+    r"myths?|gets?\ wrong|got\ wrong|getting\ \w+\ wrong|misunderst\w+|misconceptions?|fact[-\ ]check\w*|debunk\w*|"
+    r"(?:is|are)n['’]?t\ what\ you\ think|not\ what\ you\ think|(?:the\ )?(?:complicated\ |real\ )?truth\ about|"
+    r"what\ \w+\ really|really\ (?:is|works)|the\ reality\ of|beyond\ the\ (?:hype|headlines)|exaggerat\w*|"
+    r"(?:is|are)n['’]?t\ (?:real|true)|doesn['’]t\ exist|does\ not\ exist|lies?\ about|no\ such\ thing|overhyped|hype"
+)
+# Words that refer to a system or score without naming whose it is: the headline resolves them (V2-2).
+REFERENCE = _words(
+    r"(?:the|this|that|your|their|his|her|a\ person['’]s|one['’]s|people['’]s|citizens['’]?)\ "
+    r"(?:system|scheme|score|scores|rating|ratings|plan|programme|program|number|pilot|points)|"
+    r"(?:total|social|personal)\ scores?"
 )
 
 DISTINCTION = re.compile("|".join(f"(?:{rx.pattern})" for rx in (SEPARATION, CONFUSION, LICENCE_REFUSAL)), re.IGNORECASE)
@@ -231,7 +287,8 @@ WEAK_MECHANIC = _words(
     r"shopping|purchases?"
 )
 SCORE_TALK = _words(
-    r"scor(?:e|es|ed|ing)|scorers?|ratings?|rated|points|tiers?|(?:un)?trustworth\w*|creditworth\w*|numbers?"
+    r"scor(?:e|es|ed|ing)|scorers?|ratings?|rated|points|tiers?|(?:un)?trustworth\w*|creditworth\w*|numbers?|"
+    r"grad(?:e|es|ed|ing)|assess(?:es|ed|ing|ment)?"
 )
 
 # The relevance filter. A passage concerns the topic if it names it outright (social credit,
@@ -240,8 +297,8 @@ SCORE_TALK = _words(
 # second half" and "interest rates rose" pass only beside such a context. Recall on every
 # `conflates` and `distinguishes` passage of the labelled corpus is 1.0, tested.
 RELEVANCE_NAMES = re.compile(
-    r"(?<![\w-])(?:social\ credit|credit[-\ ](?:scor\w*|ratings?|rated|systems?|records?|reporting|reports?|histor\w+|bureaus?|"
-    r"points?|profiles?|information)|creditworth\w*|(?:un)?trustworth\w*|blacklist\w*|black[-\ ]lists?|red[-\ ]lists?|"
+    r"(?<![\w-])(?:social[-\ ]credit|personal\ credit|credit[-\ ](?:scor\w*|ratings?|rated|systems?|records?|reporting|reports?|histor\w+|bureaus?|"
+    r"points?|profiles?|information|business\w*|licen[cs]\w*)|creditworth\w*|(?:un)?trustworth\w*|blacklist\w*|black[-\ ]lists?|red[-\ ]lists?|"
     r"dishonest\w*|laolai|baihang|(?:citizen|social|personal|state|government|national|trust)\ (?:scores?|ratings?))|"
     rf"信用|评分|{PRIVATE_NAME.pattern}|{STATE_NAME.pattern}",
     re.IGNORECASE,
@@ -256,7 +313,7 @@ RELEVANCE_CONTEXT = _words(
 )
 # Part of the run cache key: changing the filter re-decides which passages are off-topic.
 RELEVANCE_KEY = "\n".join(rx.pattern for rx in (RELEVANCE_NAMES, RELEVANCE_TERMS, RELEVANCE_CONTEXT,
-                                               PRIVATE_MECHANIC, PERK))
+                                               PRIVATE_MECHANIC, PERK, PRIVATE_GENERIC, SCORE_TALK))
 
 
 # Literal stems, one of which every RELEVANCE_NAMES match contains once case-folded: most
@@ -275,13 +332,23 @@ def names_topic(text: str) -> bool:
     return any(stem in folded for stem in _NAME_STEMS) and RELEVANCE_NAMES.search(text) is not None
 
 
-def is_relevant(text: str) -> bool:
-    """True when ``text`` may concern social credit or its actors (the relevance filter)."""
+def is_relevant(text: str, title: str = "") -> bool:
+    """True when ``text`` may concern social credit or its actors (the relevance filter).
+
+    A passage passes if it names the topic; if it describes a private pilot's mechanics
+    while talking about scores ("pulled down by the people you associate with"); or if it
+    pairs score-like words, private firms or mechanics with a China, state or surveillance
+    context, in the passage itself or in its article's headline ``title`` when that names
+    the topic (codebook 2 reads a passage with its headline).
+    """
     if names_topic(text):
         return True
-    if not RELEVANCE_CONTEXT.search(text):
+    if SCORE_TALK.search(text) and PRIVATE_MECHANIC.search(text):
+        return True
+    if not (RELEVANCE_CONTEXT.search(text) or (title and names_topic(title))):
         return False
-    return bool(RELEVANCE_TERMS.search(text) or PRIVATE_MECHANIC.search(text) or PERK.search(text))
+    return bool(RELEVANCE_TERMS.search(text) or PRIVATE_MECHANIC.search(text) or PERK.search(text)
+                or PRIVATE_GENERIC.search(text))
 
 
 @functools.lru_cache(maxsize=4096)

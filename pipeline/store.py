@@ -211,14 +211,17 @@ def cached(conn: sqlite3.Connection, table: str, key_column: str, key: str, hash
     return {h: json.loads(r) for h, r in rows}
 
 
-def save_results(conn: sqlite3.Connection, nlp_key: str, label_key: str, results: list[tuple[str, dict, dict]]) -> None:
-    """Store (content_hash, nlp result, label result) triples in one transaction."""
+def save_results(conn: sqlite3.Connection, nlp_key: str, label_key: str, results: list[tuple[str, dict, dict]],
+                 *, keys: dict[str, str] | None = None) -> None:
+    """Store (content_hash, nlp result, label result) triples in one transaction, under
+    ``keys[content_hash]`` when given (the text with its headline), else the content hash."""
+    keys = keys or {}
     with conn:
         conn.execute("BEGIN")
         conn.executemany("INSERT OR REPLACE INTO nlp VALUES (?, ?, ?)",
-                         [(h, nlp_key, json.dumps(n, separators=(",", ":"))) for h, n, _ in results])
+                         [(keys.get(h, h), nlp_key, json.dumps(n, separators=(",", ":"))) for h, n, _ in results])
         conn.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)",
-                         [(h, label_key, json.dumps(lab, separators=(",", ":"))) for h, _, lab in results])
+                         [(keys.get(h, h), label_key, json.dumps(lab, separators=(",", ":"))) for h, _, lab in results])
 
 
 # --------------------------------------------------------------------------------------

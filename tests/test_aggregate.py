@@ -209,6 +209,17 @@ def test_aggregate_card_rates_rounds_counts():
     rates = card_rates(CARD)
     assert rates["tpr_counts"] == (40, 50) and rates["fpr_counts"] == (15, 150)
     assert card_rates({}) is None and card_rates(None) is None
+    assert rates["source"] == "in-distribution" and rates["articles"] is None
+
+
+def test_aggregate_card_rates_prefer_real_coverage():
+    card = {**CARD, "real_coverage": {"articles": 129,
+                                      "binary": {"tpr": 0.6, "fpr": 0.03, "positives": 52, "negatives": 701}}}
+    rates = card_rates(card)
+    assert (rates["tpr"], rates["fpr"], rates["source"]) == (0.6, 0.03, "real coverage")
+    assert rates["tpr_counts"] == (31, 52) and rates["fpr_counts"] == (21, 701)
+    assert rates["passages"] == 753 and rates["articles"] == 129
+    assert card_rates({**CARD, "real_coverage": None})["source"] == "in-distribution"
 
 
 @pytest.mark.parametrize(

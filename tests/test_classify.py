@@ -2,11 +2,13 @@ import json
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
 from pipeline import config
-from pipeline.classify import (build_model, card_path, check_labels, evaluate, load_model, metrics, predict, train)
+from pipeline.classify import (build_model, card_path, check_labels, evaluate, fit, load_model, metrics, predict,
+                               predict_proba, train)
 from pipeline.errors import FramingError, ModelFileError
 from pipeline.features import DomainFeatures, cue_features, evidence_spans
 
@@ -14,7 +16,7 @@ from pipeline.features import DomainFeatures, cue_features, evidence_spans
 def test_classify_model_is_a_sklearn_pipeline():
     model = build_model()
     assert isinstance(model, Pipeline)
-    assert [name for name, _ in model.named_steps["features"].transformer_list] == ["word", "char", "domain"]
+    assert [name for name, _, _ in model.named_steps["features"].transformers] == ["word", "char", "domain"]
 
 
 def test_classify_train_writes_model_and_card(small_model):
@@ -214,3 +216,123 @@ def test_train_grouped_by_a_field_records_it_and_refuses_a_missing_field(small_l
     few.write_text("".join(json.dumps({**r, "article": f"a{i % 3}"}) + "\n" for i, r in enumerate(rows)))
     with pytest.raises(FramingError, match=r"only 3 distinct 'article' value\(s\) for 5-fold"):
         train([few], tmp_path / "y.joblib", group_by="article")
+
+
+def _real_sample(tmp_path, n_articles=10):
+    """Every passage of the first ``n_articles`` real-coverage articles that hold a topical one."""
+    rows = [json.loads(line) for line in (config.PROJECT_DIR / "corpus" / "labelled" / "real.jsonl").read_text().splitlines()]
+    topical = []
+    for r in rows:
+        if r["label"] != "neither" and r["article_id"] not in topical:
+            topical.append(r["article_id"])
+    keep = set(topical[:n_articles])
+    path = tmp_path / "real.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows if r["article_id"] in keep))
+    return path, [r for r in rows if r["article_id"] in keep]
+
+
+def test_train_refuses_to_pool_codebook_versions_unless_told(small_labelled, tmp_path):
+    rows = [json.loads(line) for line in small_labelled.read_text().splitlines()]
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(json.dumps({**r, "text": r["text"] + " (v1)", "codebook": "1"}) + "\n" for r in rows[:30]))
+    with pytest.raises(FramingError, match=r"mix codebook versions \(1: .*old\.jsonl; 2: .*small\.jsonl\).*--allow-mixed-codebooks"):
+        train([small_labelled, old], tmp_path / "m.joblib")
+    card = train([small_labelled, old], tmp_path / "m.joblib", allow_mixed_codebooks=True)
+    assert card["codebook_versions"] == {"1": [str(old)], "2": [str(small_labelled)]}
+    unrecorded = tmp_path / "plain.jsonl"
+    unrecorded.write_text("".join(json.dumps({"text": r["text"], "label": r["label"]}) + "\n" for r in rows))
+    assert train([unrecorded], tmp_path / "p.joblib")["codebook_versions"] == {"unrecorded": [str(unrecorded)]}
+
+
+def test_train_measures_real_coverage_by_article_with_written_passages_always_trained(small_labelled, tmp_path,
+                                                                                     monkeypatch):
+    from pipeline import classify
+
+    real, real_rows = _real_sample(tmp_path)
+    article_of = {r["text"]: r["article_id"] for r in real_rows}
+    written = {json.loads(line)["text"] for line in small_labelled.read_text().splitlines()}
+    calls = []
+    real_fit = classify.fit
+
+    def recording_fit(texts, labels, **kwargs):
+        calls.append((set(texts), kwargs.get("sample_weight")))
+        return real_fit(texts, labels, **kwargs)
+
+    monkeypatch.setattr(classify, "fit", recording_fit)
+    card = classify.train([small_labelled], tmp_path / "r.joblib", real=[real], real_weight=4.0)
+    rc = card["real_coverage"]
+    assert rc["n"] == len(real_rows) and rc["articles"] == 10 and rc["grouped_by"] == "article_id"
+    assert rc["article_verdicts"]["articles"] == 10 and 0 <= rc["article_verdicts"]["agreement"] <= 1
+    assert sum(r["n"] for r in rc["reliability"]) == len(real_rows)
+    assert rc["intervals"]["macro_f1"][0] <= rc["macro_f1"] <= rc["intervals"]["macro_f1"][1]
+    assert card["params"]["real_weight"] == 4.0
+    assert [f["real_coverage"] for f in card["data_files"]] == [False, True]
+    # 5 in-distribution folds, 5 real-coverage folds, the final fit. In the real-coverage
+    # folds every written passage is trained on, and no article is on both sides.
+    real_folds = calls[5:10]
+    for texts, weight in real_folds:
+        assert written <= texts
+        held = {t for t in article_of if t not in texts}
+        assert held and {article_of[t] for t in held}.isdisjoint({article_of[t] for t in texts if t in article_of})
+        assert weight is not None and set(np.unique(weight)) == {1.0, 4.0}
+
+
+def test_model_reads_each_passage_with_its_headline():
+    text = "Your number sinks when the people in your phone book miss their payments."
+    state = cue_features(text, "How the government scores its people")
+    product = cue_features(text, "How Zhima's app works")
+    plain = cue_features(text)
+    assert state["title_state"] == 1 and state["reference_to_state"] == 1 and state["mechanic_under_state_title"] == 1
+    assert product["title_private"] == 1 and product["mechanic_under_state_title"] == 0
+    assert plain["title_state"] == plain["title_private"] == 0
+    relayed = cue_features("Sesame Credit is part of the national system, the magazine reports.")
+    assert relayed["relay_undoubted"] == 1
+    doubted = cue_features("Sesame Credit is part of the national system, the magazine reports.", "Five myths about social credit")
+    assert doubted["relay_undoubted"] == 0 and doubted["correction_headline"] == 1
+    frame = pd.DataFrame({"text": [text, text], "title": ["How the government scores its people", ""]})
+    X = DomainFeatures().fit(frame).transform(frame).toarray()
+    assert not np.array_equal(X[0], X[1])
+
+
+def test_predict_uses_titles_and_works_without(small_labelled, tmp_path):
+    _, real_rows = _real_sample(tmp_path)  # passages with headlines, so the headline features get weights
+    rows = [json.loads(line) for line in small_labelled.read_text().splitlines()] + real_rows
+    model = fit([r["text"] for r in rows], [r["label"] for r in rows], titles=[r.get("title", "") for r in rows])
+    texts = ["Your score drops when your friends default, and perks like deposit-free bikes vanish."] * 2
+    with_titles = predict_proba(model, texts, titles=["Beijing to rate every citizen", "How Zhima's app works"])
+    without = predict_proba(model, texts)
+    assert with_titles.shape == without.shape == (2, 3)
+    assert not np.allclose(with_titles[0], with_titles[1])
+    assert np.allclose(without[0], without[1])
+
+
+def test_article_agreement_and_reliability_hand_computed():
+    from pipeline.classify import article_agreement, reliability_table
+
+    ids = ["a", "a", "b", "b", "c"]
+    truth = ["conflates", "neither", "distinguishes", "neither", "neither"]
+    pred = ["conflates", "neither", "neither", "neither", "conflates"]
+    agreement = article_agreement(ids, truth, pred)
+    assert agreement["articles"] == 3 and agreement["agree"] == 1
+    assert agreement["confusion"] == {"conflates": {"conflates": 1}, "distinguishes": {"neither": 1},
+                                      "neither": {"conflates": 1}}
+    proba = np.array([[0.95, 0, 0.05], [0.05, 0, 0.95], [0.91, 0, 0.09], [0.02, 0, 0.98]])
+    table = reliability_table(["conflates", "neither", "neither", "neither"], proba)
+    assert [(r["n"], r["observed"]) for r in table] == [(2, 0.0), (2, 0.5)]
+    assert table[1]["mean_predicted"] == pytest.approx(0.93)
+
+
+def test_evaluate_gives_article_verdicts_and_calibration_on_files_with_article_ids(small_model, tmp_path):
+    real, rows = _real_sample(tmp_path, n_articles=6)
+    figures = evaluate(small_model, [real])
+    assert figures["article_verdicts"]["articles"] == 6
+    assert sum(r["n"] for r in figures["reliability"]) == len(rows)
+
+
+def test_labelled_prodigy_lines_keep_the_headline_from_meta(tmp_path):
+    from pipeline.labelled import read_labelled
+
+    path = tmp_path / "prodigy.jsonl"
+    path.write_text(json.dumps({"text": "Sesame Credit is a loyalty scheme.", "label": "neither", "answer": "accept",
+                                "meta": {"title": "How Zhima's app works", "passage_id": "x-0001"}}) + "\n")
+    assert read_labelled([path])["title"].tolist() == ["How Zhima's app works"]

@@ -2,6 +2,7 @@
 import collections
 import json
 
+import numpy as np
 import pytest
 
 from pipeline import config, lexicon
@@ -77,9 +78,29 @@ def test_corpus_authored_has_conflating_passages_without_the_words_social_credit
 def test_relevance_filter_recall_is_one_on_every_labelled_file():
     frame = read_labelled(LABELLED_FILES)
     topical = frame[frame["label"] != "neither"]
-    missed = [t for t in topical["text"] if not lexicon.is_relevant(t)]
+    missed = [t for t, h in zip(topical["text"], topical["title"].fillna("")) if not lexicon.is_relevant(t, h)]
     assert missed == []
     assert len(topical) > 600
+
+
+def test_relevance_filter_keeps_every_topical_passage_of_real_coverage():
+    rows = _rows(ROOT / "corpus" / "labelled" / "real.jsonl")
+    topical = [r for r in rows if r["label"] != "neither"]
+    assert len(topical) == 85
+    assert [r["id"] for r in topical if not lexicon.is_relevant(r["text"], r["title"])] == []
+
+
+def test_corpus_every_labelled_line_records_its_codebook_version():
+    for path in LABELLED_FILES:
+        assert {r.get("codebook") for r in _rows(path)} == {config.CODEBOOK_VERSION}, path.name
+
+
+def test_corpus_real_coverage_is_the_shared_set_with_its_ids():
+    rows = _rows(ROOT / "corpus" / "labelled" / "real.jsonl")
+    assert len(rows) == 753 and len({r["id"] for r in rows}) == 753
+    assert len({r["article_id"] for r in rows}) == 129
+    assert all(r["title"] and r["outlet"] and r["rule"] for r in rows)
+    assert collections.Counter(r["label"] for r in rows) == {"neither": 668, "conflates": 52, "distinguishes": 33}
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +132,51 @@ def test_cross_source_binary_figures_do_not_regress(cross_source_figures):
                                        "precision 0.64; see README, 'Cross-source check')")
 def test_cross_source_binary_f1_meets_the_target(cross_source_figures):
     assert cross_source_figures["binary"]["f1"] >= 0.85, cross_source_figures["binary"]
+
+
+REAL_FLOORS = {"binary_f1": 0.64, "macro_f1": 0.74, "brier": 0.12, "article_verdicts": 0.81}
+
+
+@pytest.fixture(scope="module")
+def real_coverage_figures():
+    """The model card's headline figure, computed as `framing train --real` computes it:
+    real.jsonl cross-validated by article, the written passages always trained on."""
+    from pipeline import classify
+
+    frame = read_labelled([ROOT / "corpus" / "labelled" / f for f in ("seed.jsonl", "authored.jsonl", "real.jsonl")])
+    is_real = (frame["file"] == str(ROOT / "corpus" / "labelled" / "real.jsonl")).to_numpy()
+    proba = classify.cross_val_proba(
+        frame["text"].tolist(), frame["label"].to_numpy(), titles=frame["title"].fillna("").tolist(),
+        sample_weight=[config.REAL_WEIGHT if r else 1.0 for r in is_real],
+        groups=frame[config.REAL_GROUP_FIELD].astype(str).where(is_real, "").to_numpy(), evaluate=is_real)[is_real]
+    y_true = frame["label"].to_numpy()[is_real]
+    figures = classify.metrics(y_true, proba)
+    figures["article_verdicts"] = classify.article_agreement(
+        frame[config.REAL_GROUP_FIELD].to_numpy()[is_real], y_true, np.asarray(config.LABELS)[proba.argmax(axis=1)])
+    return figures
+
+
+@pytest.mark.slow
+def test_real_coverage_figures_do_not_regress(real_coverage_figures):
+    """Floors at what the shipped configuration reaches on real coverage (README, card), so a
+    change to features, lexicon, data or model that makes it worse is caught."""
+    figures = real_coverage_figures
+    assert figures["binary"]["f1"] >= REAL_FLOORS["binary_f1"], figures["binary"]
+    assert figures["macro_f1"] >= REAL_FLOORS["macro_f1"], figures["per_class"]
+    assert figures["brier"] <= REAL_FLOORS["brier"]
+    assert figures["article_verdicts"]["agreement"] >= REAL_FLOORS["article_verdicts"], figures["article_verdicts"]
+
+
+@pytest.mark.slow
+def test_real_coverage_meets_the_macro_verdict_and_calibration_targets(real_coverage_figures):
+    """Issue 11's targets that the shipped configuration reaches on real coverage."""
+    figures = real_coverage_figures
+    assert figures["macro_f1"] >= 0.75, figures["per_class"]
+    assert figures["article_verdicts"]["agreement"] >= 0.80 and figures["brier"] <= 0.15
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 11's binary target is not reached yet: conflates-vs-rest F1 0.65 "
+                                       "on real coverage (see README, 'How good is it?')")
+def test_real_coverage_binary_f1_meets_the_target(real_coverage_figures):
+    assert real_coverage_figures["binary"]["f1"] >= 0.75, real_coverage_figures["binary"]
