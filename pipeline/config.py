@@ -25,7 +25,7 @@ SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer",
 
 # Ingestion
 MAX_BYTES = 20 * 1024 * 1024  # a single input file larger than this is skipped with an error
-INPUT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv")
+INPUT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".docx", ".rtf", ".pdf", ".doc", ".zip")
 METADATA_FILE = "metadata.csv"
 
 # Segmentation

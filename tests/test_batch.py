@@ -13,7 +13,7 @@ from pipeline.classify import train
 ARTICLES = config.PROJECT_DIR / "corpus" / "articles"
 
 ARTICLE_COLUMNS = ["article_id", "source_path", "record", "title", "outlet", "date", "url", "n_passages",
-                   "duplicate_of", "content_hash", "verdict", "encoding"]
+                   "duplicate_of", "content_hash", "verdict", "encoding", "byline", "section", "word_count", "doc_id"]
 PASSAGE_COLUMNS = ["passage_id", "article_id", "index", "start", "end", "text", "kind", "label", "p_conflates",
                    "p_distinguishes", "p_neither", "reason", "topical", "top_features", "evidence"]
 ENTITY_COLUMNS = ["passage_id", "article_id", "text", "label", "canonical", "start", "end", "article_start",

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import config, ingest
+from pipeline import config
+from pipeline.ingest import registry
 from pipeline.ingest import Article, IngestError, iter_articles
 
 GOOD = "good.txt"
@@ -306,10 +307,10 @@ def test_ingest_permission_error_while_reading_is_reported(folder, monkeypatch):
 
 
 def test_ingest_unexpected_failure_becomes_an_error(folder, monkeypatch):
-    def boom(path, rel):
+    def boom(source):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(ingest._READERS, ".md", boom)
+    monkeypatch.setitem(registry.READERS, registry._is_markdown, boom)
     write(folder, "x.md", "Body.")
     error = only_error(folder)
     assert (error.source_path, error.reason) == ("x.md", "could not read: RuntimeError: boom")
