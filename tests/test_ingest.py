@@ -429,3 +429,23 @@ def test_read_metadata_raises_a_framing_error_for_a_bad_file(tmp_path):
     path = write(tmp_path, config.METADATA_FILE, "path,outlet\na.txt,X,extra\n")
     with pytest.raises(FramingError, match=r"row 1 \(line 2\): has 3 fields, the header has 2"):
         read_metadata(path)
+
+
+def test_ingest_todays_formats_keep_their_article_ids(tmp_path):
+    # Ids as the single-module reader (before the ingest package) gave them for these files.
+    write(tmp_path, "a.txt", "Plain body.")
+    write(tmp_path, "b.md", "---\ntitle: T\n---\nMarkdown body.")
+    write(tmp_path, "c.html", "<html><body><article><p>Page body.</p></article></body></html>")
+    write(tmp_path, "d.json", '[{"text": "One."}, {"text": "Two."}]')
+    write(tmp_path, "e.jsonl", '{"text": "One."}\n{"text": "Two."}\n')
+    write(tmp_path, "f.csv", "title,text\nA,One.\nB,Two.\n")
+    write(tmp_path, "h.json", '{"text": "Single."}')
+    write(tmp_path, "sub/g.txt", "Nested.")
+    articles, errors = read(tmp_path)
+    assert errors == []
+    assert [(a.source_path, a.record, a.article_id) for a in articles] == [
+        ("a.txt", None, "40fb1ab3f43bd429"), ("b.md", None, "f534a45b096781be"), ("c.html", None, "cb434f166a6eefed"),
+        ("d.json", 1, "df8710d325a78803"), ("d.json", 2, "c87e64981f2ff5f0"), ("e.jsonl", 1, "0a5190c6b3698756"),
+        ("e.jsonl", 2, "5806b17288011b18"), ("f.csv", 1, "cacc9e0e628c35df"), ("f.csv", 2, "0952911b41493662"),
+        ("h.json", None, "ed655a960fb51fe6"), ("sub/g.txt", None, "1b261e5705032342"),
+    ]  # fmt: skip

@@ -55,7 +55,8 @@ def parse_classic(text: str, rel: str, encoding: str) -> Iterator[Article | Inge
     starts = [found.end() for found in _CLASSIC_SEPARATOR.finditer(text)]
     ends = [found.start() for found in _CLASSIC_SEPARATOR.finditer(text)][1:] + [len(text)]
     for record, (start, end) in enumerate(zip(starts, ends), start=1):
-        yield _classic_document(text[start:end], rel, record, encoding)
+        found = _classic_document(text[start:end], rel, record, encoding)
+        yield from found if isinstance(found, list) else [found]
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -80,7 +81,7 @@ def _is_end_tag(line: str) -> bool:
     return key in _END_TAGS or ("-" in key and key.upper() == key and " " not in key)
 
 
-def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> Article | IngestError:
+def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> Article | IngestError | list:
     if _STUB in chunk.lower():
         return IngestError(rel, record, f"{KIND_CLASSIC} document {record}: the export holds an error notice instead of the article")
     blocks = _blocks(chunk)
@@ -128,7 +129,15 @@ def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> Artic
         body.append(" ".join(line.strip() for line in block))
     fields["title"] = _title(title_lines)
     body = [paragraph for paragraph in body if not _footer(paragraph)]
-    return export_article(rel, record, fields, body, encoding, KIND_CLASSIC)
+    article = export_article(rel, record, fields, body, encoding, KIND_CLASSIC)
+    lengths = [block for block in blocks if (tag := _TAG_LINE.match(block[0].strip())) and _TOP_TAG_NAMES.get(tag.group(1).strip()) == "length"]
+    if len(lengths) > 1 and isinstance(article, Article):  # a separator line is missing
+        missing = (
+            f"{KIND_CLASSIC} document {record}: another article follows this one without a "
+            f"'N of M DOCUMENTS' line; only the first was read"
+        )
+        return [article, IngestError(rel, record, missing)]
+    return article
 
 
 def _title(lines: list[str]) -> str:
@@ -188,6 +197,7 @@ def parse_uni(text: str, rel: str, encoding: str) -> Iterator[Article | IngestEr
             current.append(line)
     if any(strip_links(line).strip() for line in current):  # a truncated export: its last document
         documents.append(current)
+    documents = [part for document in documents for part in _split_run_together(document)]
     for record, document in enumerate(documents, start=1):
         yield _uni_document(document, rel, record, encoding)
 
@@ -215,6 +225,24 @@ def _drop_cover(lines: list[str]) -> list[str]:
         if strip_links(lines[index]).strip() == first_title:
             return lines[index:]
     return lines
+
+
+def _split_run_together(lines: list[str]) -> list[list[str]]:
+    """One document's lines, or several when an ``End of Document`` line is missing: a second
+    ``Body`` line after the first document's closing fields starts another document, whose
+    header begins after the last of those fields."""
+    bodies = [i for i, line in enumerate(lines) if strip_links(line).strip().lower() in _BODY_MARKERS]
+    parts, start = [], 0
+    for previous, body in zip(bodies, bodies[1:]):
+        closing = [
+            i for i in range(previous + 1, body)
+            if (label := _uni_label(strip_links(lines[i]).strip())) and label[0] in _UNI_END_LABELS
+        ]
+        if closing:
+            parts.append(lines[start : closing[-1] + 1])
+            start = closing[-1] + 1
+    parts.append(lines[start:])
+    return parts
 
 
 def _uni_label(line: str) -> tuple[str, str] | None:

@@ -154,7 +154,10 @@ def _pdf_paragraphs(pdf) -> list[str]:
     for page in pdf.pages:
         lines = [line for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
         lines = [line for line in lines if not _PAGE_FOOTER.match(line["text"].strip())]
-        right = max((line["x1"] for line in lines), default=0)
+        # The text's right edge: the longest line, or the left margin mirrored when no line
+        # reaches across (a page of short paragraphs).
+        left = min((line["x0"] for line in lines), default=0)
+        right = max([line["x1"] for line in lines] + [float(page.width) - left])
         for line in lines:
             text = " ".join(line["text"].split())
             if previous is not None and paragraphs and _wrapped(previous, line):
