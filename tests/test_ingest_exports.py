@@ -414,3 +414,122 @@ def test_ingest_damaged_documents_are_one_clear_error(tmp_path, name, content, w
     (tmp_path / name).write_bytes(content)
     (error,) = iter_articles(tmp_path)
     assert isinstance(error, IngestError) and words in error.reason, error
+
+
+# --- held-back variants rebuilt from the samples --------------------------------------------
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` points in Helvetica at ``size``."""
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    widths = FONT_METRICS["Helvetica"][1]
+
+    def measure(line):
+        return sum(widths.get(char, 556) for char in line) * size / 1000
+
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}".strip()
+        if line and measure(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line else lines
+
+
+def paged_pdf(paragraphs: list[str], *, per_page: int = 40) -> bytes:
+    """A multi-page PDF as Nexis prints one: paragraphs justified between the margins (the
+    last line of each ragged), an empty line for an empty paragraph, NBSP lost, a
+    ``Page N of M`` footer on every page."""
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    widths = FONT_METRICS["Helvetica"][1]
+    lines = []  # (text, word spacing to justify it)
+    for paragraph in paragraphs:
+        wrapped = _wrap(paragraph.replace("\u00a0", " ").strip(), 10, 468) or [""]
+        for number, line in enumerate(wrapped):
+            natural = sum(widths.get(char, 556) for char in line) * 10 / 1000
+            spaces = line.count(" ")
+            last = number == len(wrapped) - 1
+            lines.append((line, 0.0 if last or not spaces else (468 - natural) / spaces))
+    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)]
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None,
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    kids = []
+
+    def escape(line):
+        return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    for number, lines_on_page in enumerate(pages, start=1):
+        shown = " ".join(f"{spacing:.3f} Tw ({escape(line)}) '" for line, spacing in lines_on_page)
+        stream = f"BT /F1 10 Tf 72 740 Td 14 TL {shown} ET BT /F1 9 Tf 0 Tw 270 40 Td (Page {number} of {len(pages)}) Tj ET"
+        data = stream.encode("cp1252")
+        objects.append(f"<< /Length {len(data)} >>\nstream\n".encode("latin-1") + data + b"\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
+                       f"/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        body = body if isinstance(body, bytes) else body.encode("latin-1")
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_ingest_nexis_uni_combined_pdf_over_several_pages(tmp_path):
+    text = (FORMATS / "nexis_uni_3docs.txt").read_text(encoding="utf-8")
+    (tmp_path / "combined.pdf").write_bytes(paged_pdf(text.split("\n"), per_page=25))
+    items = list(iter_articles(tmp_path))
+    assert all(isinstance(item, Article) for item in items), items
+    assert [fields_of(item) for item in items] == [NEXIS[n] for n in (1, 2, 3)]
+    assert [item.text.split("\n\n") for item in items] == [BODIES[1], BODIES[2], BODIES[3]]
+
+
+def factiva_rtf(text_export: str) -> bytes:
+    """The plus-indexing RTF of a Factiva text export: a table row per field, a page break
+    between articles, the Search Summary table at the end."""
+    row = "\\trowd\\trgaph108\\cellx1200\\cellx9000\\pard\\intbl\\qr{{\\b {code}}}\\cell\\pard\\intbl\\ql {value}\\cell\\row\n"
+    body, summary = text_export.split("\nSearch Summary\n")
+    articles = []
+    for chunk in body.split("\f"):
+        lines = [line for line in chunk.split("\n") if line.strip()]
+        rows, code, values = [], None, []
+        for line in lines:
+            if line in ("SE", "HD", "BY", "CR", "WC", "PD", "ET", "SN", "SC", "ED", "PG", "LA", "CY", "LP", "TD",
+                        "CO", "NS", "RE", "IPD", "PUB", "AN"):
+                if code:
+                    rows.append(row.format(code=code, value="\\par ".join(values)))
+                code, values = line, []
+            else:
+                values.append(line.replace("\u201c", "\\'93").replace("\u201d", "\\'94"))
+        if code:
+            rows.append(row.format(code=code, value="\\par ".join(values)))
+        if rows:
+            articles.append("".join(rows))
+    pairs = [line for line in summary.split("\n") if line.strip()]
+    tail = "".join(row.format(code=pairs[i], value=pairs[i + 1]) for i in range(0, len(pairs) - 1, 2))
+    rtf = "{\\rtf1\\ansi\\ansicpg1252\\deff0\n" + "\\page\n".join(articles) + "\\page\n\\pard Search Summary\\par\n" + tail + "}"
+    return rtf.encode("cp1252")
+
+
+def test_ingest_factiva_rtf_with_three_articles(tmp_path):
+    (tmp_path / "f.rtf").write_bytes(factiva_rtf((FORMATS / "factiva_3docs.txt").read_text(encoding="utf-8")))
+    items = list(iter_articles(tmp_path))
+    assert [(fields_of(item), item.doc_id) for item in items] == [(FACTIVA[n], FACTIVA_IDS[n]) for n in (1, 2, 3)]
+    assert [item.text.split("\n\n") for item in items] == [BODIES[1], BODIES[2], BODIES[3]]
+
+
+def test_ingest_media_cloud_legacy_story_list_names_framing_fetch(tmp_path):
+    (tmp_path / "legacy.csv").write_text(
+        "stories_id,publish_date,title,url,language,ap_syndicated,themes,media_id,media_name,media_url\n"
+        '1,2010-11-24 04:05:00,A title,https://a.example/1,en,False,"Politics,Budgets",3,A Daily,https://a.example\n'
+    )
+    (error,) = iter_articles(tmp_path)
+    assert "framing fetch legacy.csv" in error.reason

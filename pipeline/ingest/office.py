@@ -147,10 +147,15 @@ def read_pdf(source: Source) -> Iterator[Article | IngestError]:
 
 
 def _pdf_paragraphs(pdf) -> list[str]:
-    """Lines of text re-joined into paragraphs: a line continues the one before when the
-    first word of it would not have fitted after that line (it was wrapped)."""
+    """Lines of text re-joined into the paragraphs they were wrapped from.
+
+    A line continues the one before unless a blank line's height separates them. In justified
+    text (Nexis prints its PDFs so) a wrapped line ends at the right margin and a paragraph's
+    last line does not; in ragged text, a line was wrapped when the next line's first word
+    would not have fitted after it and it does not end a sentence.
+    """
     paragraphs: list[str] = []
-    previous = None  # (x1 of the last line, right margin of its page)
+    previous = None  # (the last line, right margin of its page, line spacing, justified?)
     for page in pdf.pages:
         lines = [line for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
         lines = [line for line in lines if not _PAGE_FOOTER.match(line["text"].strip())]
@@ -158,25 +163,36 @@ def _pdf_paragraphs(pdf) -> list[str]:
         # reaches across (a page of short paragraphs).
         left = min((line["x0"] for line in lines), default=0)
         right = max([line["x1"] for line in lines] + [float(page.width) - left])
-        for line in lines:
+        justified = sum(line["x1"] >= right - 1.0 for line in lines) >= 2
+        gaps = sorted(b["top"] - a["top"] for a, b in zip(lines, lines[1:]) if b["top"] > a["top"])
+        spacing = gaps[len(gaps) // 2] if gaps else 0.0
+        for index, line in enumerate(lines):
             text = " ".join(line["text"].split())
-            if previous is not None and paragraphs and _wrapped(previous, line):
+            gap = line["top"] - lines[index - 1]["top"] if index else None
+            if previous is not None and paragraphs and _wrapped(previous, line, gap):
                 paragraphs[-1] += " " + text
             else:
                 paragraphs.append(text)
-            previous = (line["x1"], right)
+            previous = (line, right, spacing, justified)
     return paragraphs
 
 
-def _wrapped(previous: tuple[float, float], line: dict) -> bool:
-    x1, right = previous
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
+
+
+def _wrapped(previous: tuple, line: dict, gap: float | None) -> bool:
+    before, right, spacing, justified = previous
+    if gap is not None and spacing and gap > 1.5 * spacing:  # a blank line between them
+        return False
+    if justified:
+        return before["x1"] >= right - 1.5
     chars = line.get("chars") or []
-    if not chars:
+    if not chars or _SENTENCE_END.search(before["text"].rstrip()):
         return False
     size = float(chars[0].get("size") or 10)
     end = chars[0]["x1"]
-    for before, char in zip(chars, chars[1:]):  # the first word ends at a space or a gap
-        if not char["text"].strip() or char["x0"] - before["x1"] > 0.15 * size:
+    for earlier, char in zip(chars, chars[1:]):  # the first word ends at a space or a gap
+        if not char["text"].strip() or char["x0"] - earlier["x1"] > 0.15 * size:
             break
         end = char["x1"]
-    return x1 + 0.25 * size + (end - chars[0]["x0"]) > right - 1.0
+    return before["x1"] + 0.25 * size + (end - chars[0]["x0"]) > right - 1.0
