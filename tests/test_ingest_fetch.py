@@ -4,7 +4,6 @@ wrong content types), cached and resumed, written so that framing run reads them
 from __future__ import annotations
 
 import csv
-import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.errors import FramingError
-from pipeline.ingest import Article, IngestError, iter_articles
+from pipeline.ingest import Article, iter_articles
 from pipeline.ingest.fetch import UrlRecord, fetch, read_url_list, user_agent
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"

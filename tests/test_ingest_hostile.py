@@ -15,11 +15,8 @@ from hypothesis import strategies as st
 
 from pipeline import config
 from pipeline.errors import FramingError
-from pipeline.errors import FramingError
-from pipeline.ingest import registry
+from pipeline.ingest import Article, IngestError, iter_articles, registry
 from pipeline.ingest.common import Source
-from pipeline.ingest.common import Source
-from pipeline.ingest import Article, IngestError, iter_articles
 
 GOOD = "good.txt"
 GOOD_TEXT = "The good article is still read."

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
+from pipeline import config
 from pipeline.errors import FramingError
 
 
@@ -59,7 +60,7 @@ class Source:
     head: bytes
     path: Path | None = None
     data: bytes | None = None
-    max_bytes: int = 20 * 1024 * 1024  # the run's --max-bytes, for members of archives
+    max_bytes: int = config.MAX_BYTES  # the run's --max-bytes, for members of archives
 
     @property
     def suffix(self) -> str:

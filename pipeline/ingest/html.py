@@ -19,13 +19,10 @@ NO_TEXT = (
     "save pages that build their text with JavaScript after they render)"
 )
 # Readers' comments are not the story. Pruned before trafilatura looks at the page: site
-# navigation, and what the page never shows (hidden attribute, inline display:none).
-_PRUNE = (
-    "//nav",
-    "//*[@hidden]",
-    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
-    "//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]",
-)
+# navigation (a page that is only navigation, an app shell, then has no text, as it should)
+# and elements with the `hidden` attribute, never shown. Inline display:none is kept: pages
+# hide the rest of a story behind "read more" that way.
+_PRUNE = ("//nav", "//*[@hidden]")
 _OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": True, "prune_xpath": list(_PRUNE)}
 
 

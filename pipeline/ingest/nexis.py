@@ -178,8 +178,12 @@ _PAGE_LINE = re.compile(r"^(page|seite|pagina|página)\s+\d+\s+(of|von|van|de|su
 
 
 def is_uni(text: str) -> bool:
+    """``End of Document`` lines, Nexis fields (``Label:`` + NBSP) or, in the start of a long
+    combined download, its cover page (``Documents (N)`` and ``Client/Matter:`` lines)."""
     lines = {line.strip().lower() for line in text.split("\n")}
     if lines & set(_END_OF_DOCUMENT):
+        return True
+    if re.search(r"(?m)^\s*(?:Documents|Dokumente|Documenten)\s*\(\d+\)\s*$", text) and re.search(r"(?m)^Client/Matter:", text):
         return True
     return len(re.findall(r"(?m)^(?:Length|Section|Byline|Load-Date):\u00a0", text)) >= 2
 
@@ -272,8 +276,13 @@ def _uni_document(lines: list[str], rel: str, record: int, encoding: str) -> Art
     if any(_STUB in line.lower() for line in content[:10]):
         return IngestError(rel, record, f"{KIND_UNI} document {record}: the export holds an error notice instead of the article")
     fields: dict = {"doc_id": doc_id}
-    body_at = next((i for i, line in enumerate(content) if line.lower() in _BODY_MARKERS), None)
-    head = content[:body_at] if body_at is not None else content
+    marker = next((i for i, line in enumerate(content) if line.lower() in _BODY_MARKERS), None)
+    if marker is not None:
+        head, body_from = content[:marker], marker + 1
+    else:  # no "Body" line: the body starts after the header's fields
+        labelled = [i for i, line in enumerate(content[:40]) if (label := _uni_label(line)) and label[0] in _UNI_LABEL_NAMES]
+        body_from = labelled[-1] + 1 if labelled else None
+        head = content[:body_from] if body_from is not None else content
     header = []
     for line in head:
         label = _uni_label(line)
@@ -297,8 +306,8 @@ def _uni_document(lines: list[str], rel: str, record: int, encoding: str) -> Art
         fields["title"] = header[0]
         fields["outlet"] = header[1] if len(header) > 1 else ""
     body: list[str] = []
-    if body_at is not None:
-        for line in content[body_at + 1 :]:
+    if body_from is not None:
+        for line in content[body_from:]:
             label = _uni_label(line)
             if line.lower() in _UNI_END_MARKERS or (label and label[0] in _UNI_END_LABELS):
                 break

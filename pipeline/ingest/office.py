@@ -42,7 +42,7 @@ def read_lines(source: Source, lines: list[str], encoding: str, meta: dict) -> I
     paragraphs = [" ".join(line.replace(LINK_MARK, " ").split()) for line in lines]
     text = "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
     if is_blank(text):
-        raise FramingError(f"no text in the document (a scan or images only?)")
+        raise FramingError("no text in the document (a scan or images only?)")
     yield make_article(source.rel, None, meta, text, encoding)
 
 
