@@ -175,6 +175,8 @@ def test_fetch_robots_txt_that_fails_means_do_not_crawl(serve, tmp_path):
     fetch(write_list(tmp_path, [server.url("/a")]), out, **{**FAST, "retries": 0})
     assert "/a" not in server.hits
     assert "robots.txt could not be read (HTTP 503" in errors_of(out)[server.url("/a")]["reason"]
+    fetch(write_list(tmp_path, [server.url("/a")]), out, **{**FAST, "retries": 0})
+    assert server.hits["/robots.txt"] == 2  # asked again by the next run, unlike a disallow
 
 
 def test_fetch_missing_robots_txt_allows_everything(serve, tmp_path):

@@ -19,6 +19,21 @@ _LINK = re.compile(f"{LINK_MARK}([^{LINK_MARK}]*){LINK_MARK}")
 _NEXIS_URN = re.compile(r"urn:contentItem:([0-9A-Z-]+)", re.IGNORECASE)
 
 
+def blocks(text: str, *, indent: bool = False) -> list[list[str]]:
+    """Blank-line-separated blocks of non-blank lines, stripped (their leading spaces kept
+    with ``indent``: classic Nexis centres its header lines)."""
+    found, lines = [], []
+    for line in text.split("\n"):
+        if line.strip():
+            lines.append(line.rstrip() if indent else line.strip())
+        elif lines:
+            found.append(lines)
+            lines = []
+    if lines:
+        found.append(lines)
+    return found
+
+
 def word_count(raw: str) -> int | None:
     """``"1,045 words"``, ``"306 Wörter"``, ``"8165 字"`` -> the number; None if there is none."""
     found = _WORD_COUNT.match(raw or "")

@@ -47,6 +47,7 @@ _CONTENT_TYPES = {  # what is saved, and under which extension
     "text/plain": ".txt",
     "application/pdf": ".pdf",
 }
+_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _MAX_REDIRECTS = 5
 _MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After is treated as a failure for now
@@ -83,7 +84,8 @@ def read_url_list(path: str | Path, *, max_bytes: int = config.MAX_BYTES) -> lis
     path = Path(path)
     problem = check_file(path, max_bytes)
     if problem:
-        raise FramingError(f"cannot read the URL list: {problem}", str(path), "pass a Media Cloud CSV, GDELT list or one URL a line")
+        raise FramingError(f"cannot read the URL list: {problem}", str(path),
+                           "pass a Media Cloud CSV, a GDELT list or one URL a line")
     text, _ = decode(path.read_bytes(), path.suffix.lower())
     records = _parse_list(text)
     seen, unique = set(), []
@@ -134,7 +136,8 @@ def _loads_lenient(text: str):
             return json.loads(text, strict=False)
         except json.JSONDecodeError as exc:
             if "escape" not in exc.msg:
-                raise FramingError(f"invalid JSON in the URL list: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+                where = f"line {exc.lineno} column {exc.colno}"
+                raise FramingError(f"invalid JSON in the URL list: {exc.msg} at {where}") from None
             text = text[: exc.pos] + " " + text[exc.pos + 1 :]
     raise FramingError("invalid JSON in the URL list: too many broken escapes")
 
@@ -156,9 +159,11 @@ def _gdelt_gkg(text: str) -> list[UrlRecord]:
 def _csv_list(text: str) -> list[UrlRecord]:
     from .records import norm_key
 
-    rows = csv.reader(io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ",")
+    first = text.split("\n", 1)[0]
+    rows = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
     header = [norm_key(name) for name in next(rows, [])]
-    column = next((header.index(name) for name in ("url", "article_url", "link", "original_url") if name in header), None)
+    names = ("url", "article_url", "link", "original_url")
+    column = next((header.index(name) for name in names if name in header), None)
     if column is None:
         return []
 
@@ -191,9 +196,11 @@ class _Response:
 class _Failure(Exception):
     """A request that failed: ``transient`` ones are worth retrying."""
 
-    def __init__(self, reason: str, *, status: int | None = None, transient: bool = False, retry_after: float | None = None):
+    def __init__(self, reason: str, *, status: int | None = None, transient: bool = False,
+                 retry_after: float | None = None, later: bool = False):
         super().__init__(reason)
         self.reason, self.status, self.transient, self.retry_after = reason, status, transient, retry_after
+        self.later = transient or later  # worth asking again in a later run
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -235,7 +242,7 @@ class _Fetcher:
         return max(self.delay, float(crawl_delay or 0))
 
     def _get(self, url: str) -> _Response:
-        request = urllib.request.Request(url, headers={"User-Agent": self.agent, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"})
+        request = urllib.request.Request(url, headers={"User-Agent": self.agent, "Accept": _ACCEPT})
         started = time.monotonic()
         try:
             with self.opener.open(request, timeout=self.timeout) as response:
@@ -287,7 +294,7 @@ class _Fetcher:
             if exc.status is not None and 400 <= exc.status < 500:
                 parser.parse([])  # no robots.txt: everything allowed
                 return parser
-            return f"robots.txt could not be read ({exc.reason}); not crawled, to be safe"
+            return f"robots.txt could not be read ({exc.reason}); not crawled, to be safe"  # RFC 9309
         text = response.body[: 512 * 1024].decode("utf-8", "replace")
         parser.parse(text.splitlines())
         return parser
@@ -296,8 +303,9 @@ class _Fetcher:
         for _ in range(_MAX_REDIRECTS + 1):
             if check_robots:
                 verdict = self.allowed(url)
-                if verdict is not True:
-                    raise _Failure(verdict if isinstance(verdict, str) else "disallowed by robots.txt", status=None)
+                if verdict is not True:  # a robots.txt that could not be read is asked for next run
+                    unreadable = isinstance(verdict, str)
+                    raise _Failure(verdict if unreadable else "disallowed by robots.txt", later=unreadable)
             response = self._request(url)
             if response.status not in (301, 302, 303, 307, 308):
                 return response
@@ -326,10 +334,9 @@ class _Fetcher:
 
 
 def _retry_after(headers: Message | None) -> float | None:
-    value = (headers or {}).get("Retry-After") if headers is not None else None
-    if value and value.strip().isdigit():
-        return float(value.strip())
-    return None
+    """Seconds from a ``Retry-After: 120`` header (an HTTP date is not honoured)."""
+    value = (headers.get("Retry-After") or "").strip() if headers is not None else ""
+    return float(value) if value.isdigit() else None
 
 
 # --- the cache and the outputs --------------------------------------------------------------
@@ -439,11 +446,12 @@ def _fetch_one(fetcher: _Fetcher, conn, pages: Path, record: UrlRecord, result: 
         response = fetcher.fetch(record.url)
         extension = _CONTENT_TYPES.get(response.content_type)
         if extension is None:
-            raise _Failure(f"not a web page: content type {response.content_type or 'missing'!r}", status=response.status)
+            kind = response.content_type or "missing"
+            raise _Failure(f"not a web page: content type {kind!r}", status=response.status)
         if not response.body.strip():
             raise _Failure("empty page", status=response.status)
     except _Failure as exc:
-        final = not exc.transient
+        final = not exc.later
         conn.execute("INSERT OR REPLACE INTO responses VALUES (?, 0, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
                      (record.url, int(final), exc.status, exc.reason, now))
         result.counts["failed"] += 1

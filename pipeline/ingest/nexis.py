@@ -12,6 +12,7 @@ import re
 from typing import Iterator
 
 from .common import Article, IngestError, parse_date
+from . import exports
 from .exports import export_article, is_rights, split_links, strip_links, word_count
 
 KIND_CLASSIC = "LexisNexis"
@@ -55,22 +56,7 @@ def parse_classic(text: str, rel: str, encoding: str) -> Iterator[Article | Inge
     starts = [found.end() for found in _CLASSIC_SEPARATOR.finditer(text)]
     ends = [found.start() for found in _CLASSIC_SEPARATOR.finditer(text)][1:] + [len(text)]
     for record, (start, end) in enumerate(zip(starts, ends), start=1):
-        found = _classic_document(text[start:end], rel, record, encoding)
-        yield from found if isinstance(found, list) else [found]
-
-
-def _blocks(text: str) -> list[list[str]]:
-    """Blank-line-separated blocks of lines (lines keep their leading spaces)."""
-    blocks, lines = [], []
-    for line in text.split("\n"):
-        if line.strip():
-            lines.append(line.rstrip())
-        elif lines:
-            blocks.append(lines)
-            lines = []
-    if lines:
-        blocks.append(lines)
-    return blocks
+        yield from _classic_document(text[start:end], rel, record, encoding)
 
 
 def _is_end_tag(line: str) -> bool:
@@ -81,10 +67,17 @@ def _is_end_tag(line: str) -> bool:
     return key in _END_TAGS or ("-" in key and key.upper() == key and " " not in key)
 
 
-def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> Article | IngestError | list:
+def _is_length_tag(line: str) -> bool:
+    tag = _TAG_LINE.match(line.strip())
+    return bool(tag) and _TOP_TAG_NAMES.get(tag.group(1).strip()) == "length"
+
+
+def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> list[Article | IngestError]:
+    """The article of one classic document (and an error if another one is run into it)."""
     if _STUB in chunk.lower():
-        return IngestError(rel, record, f"{KIND_CLASSIC} document {record}: the export holds an error notice instead of the article")
-    blocks = _blocks(chunk)
+        stub = f"{KIND_CLASSIC} document {record}: the export holds an error notice instead of the article"
+        return [IngestError(rel, record, stub)]
+    blocks = exports.blocks(chunk, indent=True)
     fields: dict = {}
     header: list[str] = []  # the centred lines: outlet, date, edition, copyright
     index = 0
@@ -127,26 +120,15 @@ def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> Artic
             continue
         in_body = True  # a document without LENGTH: the body starts after the top tags
         body.append(" ".join(line.strip() for line in block))
-    fields["title"] = _title(title_lines)
-    body = [paragraph for paragraph in body if not _footer(paragraph)]
+    fields["title"] = " ".join(title_lines).strip()  # "title;" + next line: title and subtitle, kept as one
     article = export_article(rel, record, fields, body, encoding, KIND_CLASSIC)
-    lengths = [block for block in blocks if (tag := _TAG_LINE.match(block[0].strip())) and _TOP_TAG_NAMES.get(tag.group(1).strip()) == "length"]
-    if len(lengths) > 1 and isinstance(article, Article):  # a separator line is missing
+    if sum(_is_length_tag(block[0]) for block in blocks) > 1 and isinstance(article, Article):
         missing = (
             f"{KIND_CLASSIC} document {record}: another article follows this one without a "
             f"'N of M DOCUMENTS' line; only the first was read"
         )
         return [article, IngestError(rel, record, missing)]
-    return article
-
-
-def _title(lines: list[str]) -> str:
-    """Headline lines joined; ``title;`` + next line is title and subtitle (kept as one)."""
-    return " ".join(line.strip() for line in lines).strip()
-
-
-def _footer(paragraph: str) -> bool:
-    return is_rights(paragraph)
+    return [article]
 
 
 # --- Nexis Uni -----------------------------------------------------------------------------

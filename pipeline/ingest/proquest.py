@@ -7,6 +7,7 @@ import re
 from typing import Iterator
 
 from .common import Article, IngestError
+from . import exports
 from .exports import export_article
 
 KIND = "ProQuest"
@@ -40,24 +41,11 @@ def parse(text: str, rel: str, encoding: str) -> Iterator[Article | IngestError]
     """Records of a ProQuest text download; report header, table of contents and footer skipped."""
     record = 0
     for chunk in _SEPARATOR.split(text):
-        blocks = _blocks(chunk)
+        blocks = exports.blocks(chunk)
         if not blocks or not _RECORD.match(blocks[0][0]):
             continue
         record += 1
         yield _record(blocks, rel, record, encoding)
-
-
-def _blocks(chunk: str) -> list[list[str]]:
-    blocks, lines = [], []
-    for line in chunk.split("\n"):
-        if line.strip():
-            lines.append(line.strip())
-        elif lines:
-            blocks.append(lines)
-            lines = []
-    if lines:
-        blocks.append(lines)
-    return blocks
 
 
 def _record(blocks: list[list[str]], rel: str, record: int, encoding: str) -> Article | IngestError:
