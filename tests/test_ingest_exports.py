@@ -548,3 +548,12 @@ def test_ingest_long_combined_download_is_recognised_by_its_cover_page(tmp_path)
     assert len(text[:cover_end] + padding) > 64 * 1024
     items = list(iter_articles(tmp_path))
     assert [(item.record, item.title) for item in items] == [(n, NEXIS[n][0]) for n in (1, 2, 3)]
+
+
+def test_ingest_nexis_uni_date_is_never_taken_from_the_headline(tmp_path):
+    text = (FORMATS / "nexis_uni_1doc.txt").read_text(encoding="utf-8")
+    text = text.replace("Council passes leaner budget for 2021-22", "Council sets budget vote for May 6, 2021", 1)
+    (tmp_path / "n.txt").write_text(text, encoding="utf-8")
+    (article,) = iter_articles(tmp_path)
+    assert (article.title, article.outlet, article.date) == (
+        "Council sets budget vote for May 6, 2021", "The Riverton Ledger", "2021-03-04")

@@ -416,3 +416,11 @@ def parse_date(raw: str) -> str:
             except ValueError:
                 continue
     return raw
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def is_date(text: str) -> bool:
+    """True when ``text`` holds a date :func:`parse_date` can place on a day."""
+    return bool(_ISO_DATE.match(parse_date(text)))

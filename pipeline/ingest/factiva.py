@@ -12,7 +12,7 @@ from typing import Iterator
 
 from pipeline.errors import FramingError
 
-from .common import Article, IngestError, Source, load, parse_date
+from .common import Article, IngestError, Source, is_date, load
 from .exports import export_article, word_count
 
 KIND = "Factiva"
@@ -147,6 +147,7 @@ def _unindexed(div, rel: str, record: int, encoding: str) -> Article | IngestErr
     """The no-indexing layout: header fields are bare divs, found by pattern, not position."""
     headline = next(iter(div.xpath(".//*[@id='hd'] | .//*[contains(@class, 'Headline')]")), None)
     author = next(iter(div.xpath(".//div[contains(concat(' ', @class, ' '), ' author ')]")), None)
+    position = {element: index for index, element in enumerate(div.iter())}
     header, before_headline = [], []
     for element in div.iter("div"):
         if element is div or element is headline or element is author or element.find(".//div") is not None:
@@ -156,7 +157,7 @@ def _unindexed(div, rel: str, record: int, encoding: str) -> Article | IngestErr
         value = _text(element)
         if not value:
             continue
-        if headline is not None and _precedes(element, headline):
+        if headline is not None and position[element] < position[headline]:
             before_headline.append(value)
         else:
             header.append(value)
@@ -166,7 +167,7 @@ def _unindexed(div, rel: str, record: int, encoding: str) -> Article | IngestErr
     count_at = next((i for i, value in enumerate(header) if _WORDS.match(value)), None)
     if count_at is not None:
         fields["word_count"] = word_count(header[count_at])
-    date_at = next((i for i, value in enumerate(header) if parse_date(value) != value), None)
+    date_at = next((i for i, value in enumerate(header) if is_date(value)), None)
     if date_at is not None:
         fields["date"] = header[date_at]
         rest = [value for value in header[date_at + 1 :] if not _TIME.match(value)]
@@ -177,13 +178,3 @@ def _unindexed(div, rel: str, record: int, encoding: str) -> Article | IngestErr
     accession = next((found.group(1) for value in others if (found := _ACCESSION.match(value))), "")
     fields["doc_id"] = accession
     return export_article(rel, record, fields, [_text(p) for p in paragraphs], encoding, KIND)
-
-
-def _precedes(element, other) -> bool:
-    """True when ``element`` comes before ``other`` in document order."""
-    for node in other.getroottree().iter():
-        if node is element:
-            return True
-        if node is other:
-            return False
-    return False

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .common import Article, IngestError, parse_date
 from . import exports
+from .common import Article, IngestError, is_date
 from .exports import export_article, is_rights, split_links, strip_links, word_count
 
 KIND_CLASSIC = "LexisNexis"
@@ -85,7 +85,7 @@ def _classic_document(chunk: str, rel: str, record: int, encoding: str) -> list[
         header.extend(line.strip() for line in blocks[index])
         index += 1
     centred = [line for line in header if not is_rights(line)]
-    dates = [line for line in centred if parse_date(line) != line.strip()]
+    dates = [line for line in centred if is_date(line)]
     if dates:
         fields["date"] = dates[0]
     outlets = [line for line in centred if line not in dates]
@@ -279,7 +279,8 @@ def _uni_document(lines: list[str], rel: str, record: int, encoding: str) -> Art
         elif not is_rights(line) and not label:
             header.append(line)
     # Headline, publication, date line (the date found among the first lines, anchored).
-    date_at = next((i for i, line in enumerate(header[:4]) if parse_date(line) != line), None)
+    # The date is the third line; a headline that holds a date must not be taken for it.
+    date_at = next((i for i in (2, 1, 3) if i < len(header) and is_date(header[i])), None)
     if date_at is not None:
         fields["date"] = header[date_at]
         fields["title"] = header[0] if date_at >= 1 else ""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .common import Article, IngestError
 from . import exports
+from .common import Article, IngestError
 from .exports import export_article
 
 KIND = "ProQuest"
