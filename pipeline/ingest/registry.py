@@ -84,14 +84,10 @@ def _suffix(*suffixes: str) -> Callable[[Source], bool]:
 def _read_text_export(source: Source) -> Iterator[Article | IngestError]:
     content, encoding = load(source)
     parser = export_parser(content)
-    if parser is None:  # the head looked like an export, the whole does not parse as one
-        yield from text.read_txt(source)
+    if parser is None:  # the head looked like an export, the whole does not: read it as named
+        yield from reader_for(source, after=_is_text_export)(source)
         return
     yield from parser(content, source.rel, encoding)
-
-
-def _read_anything(source: Source) -> Iterator[Article | IngestError]:
-    yield from text.read_txt(source)
 
 
 READERS: dict[Callable[[Source], bool], Reader] = {
@@ -105,13 +101,16 @@ READERS: dict[Callable[[Source], bool], Reader] = {
     _suffix(".json"): records.read_json,
     _suffix(".jsonl"): records.read_jsonl,
     _suffix(".csv"): records.read_csv,
-    lambda source: True: _read_anything,  # plain text, or a clear error saying why not
+    lambda source: True: text.read_txt,  # plain text, or a clear error saying why not
 }
 
 
-def reader_for(source: Source) -> Reader:
-    """The first reader whose detector accepts ``source``."""
-    return next(reader for detect, reader in READERS.items() if detect(source))
+def reader_for(source: Source, *, after: Callable | None = None) -> Reader:
+    """The first reader whose detector accepts ``source`` (only those after ``after``)."""
+    detectors = list(READERS)
+    if after is not None:
+        detectors = detectors[detectors.index(after) + 1 :]
+    return next(READERS[detect] for detect in detectors if detect(source))
 
 
 def read(source: Source) -> Iterator[Article | IngestError]:
