@@ -557,3 +557,15 @@ def test_ingest_nexis_uni_date_is_never_taken_from_the_headline(tmp_path):
     (article,) = iter_articles(tmp_path)
     assert (article.title, article.outlet, article.date) == (
         "Council sets budget vote for May 6, 2021", "The Riverton Ledger", "2021-03-04")
+
+
+def test_ingest_proquest_record_without_its_separator_line_is_still_its_own(tmp_path):
+    one = (FORMATS / "proquest_1doc.txt").read_text(encoding="utf-8-sig")
+    sep = "_" * 60
+    parts = one.split(sep)
+    second = parts[4].replace("Document 1 of 1", "Document 2 of 2").replace("2497651231", "2497651232")
+    text = sep.join([*parts[:4], parts[4] + second, *parts[5:]])  # no separator between the records
+    (tmp_path / "pq.txt").write_text(text, encoding="utf-8-sig")
+    items = list(iter_articles(tmp_path))
+    assert [(item.record, item.doc_id) for item in items] == [(1, "2497651231"), (2, "2497651232")]
+    assert [item.text.split("\n\n") for item in items] == [BODIES[1], BODIES[1]]

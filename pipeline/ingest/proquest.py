@@ -12,7 +12,7 @@ from .exports import export_article
 
 KIND = "ProQuest"
 _SEPARATOR = re.compile(r"(?m)^_{60}[ \t]*$")
-_RECORD = re.compile(r"^Document\s+(\d+)\s+of\s+\d+\s*$")
+_RECORD_LINE = re.compile(r"(?m)^[ \t]*Document\s+\d+\s+of\s+\d+[ \t]*$")
 # Labels of news databases and dissertations (a whitelist: prose has colons too).
 LABELS = frozenset(
     label.lower()
@@ -41,18 +41,16 @@ def parse(text: str, rel: str, encoding: str) -> Iterator[Article | IngestError]
     """Records of a ProQuest text download; report header, table of contents and footer skipped."""
     record = 0
     for chunk in _SEPARATOR.split(text):
-        blocks = exports.blocks(chunk)
-        if not blocks or not _RECORD.match(blocks[0][0]):
-            continue
-        record += 1
-        yield _record(blocks, rel, record, encoding)
+        # A record starts at its "Document N of M" line, even where a separator line is missing.
+        for part in _RECORD_LINE.split(chunk)[1:]:
+            blocks = exports.blocks(part)
+            if blocks:
+                record += 1
+                yield _record(blocks, rel, record, encoding)
 
 
 def _record(blocks: list[list[str]], rel: str, record: int, encoding: str) -> Article | IngestError:
-    first = blocks[0][1:]  # "Document N of M" may share its block with the title
-    rest = blocks[1:]
-    if not first and rest:
-        first, rest = rest[0], rest[1:]
+    first, rest = blocks[0], blocks[1:]  # the title (the block after "Document N of M")
     values: dict[str, str] = {"_title": " ".join(first)}
     body: list[str] = []
     in_text = False
