@@ -18,12 +18,12 @@ NO_TEXT = (
     "HTML page has no body text (only navigation, scripts or markup; "
     "save pages that build their text with JavaScript after they render)"
 )
-# Readers' comments are not the story. Pruned before trafilatura looks at the page: site
-# navigation (a page that is only navigation, an app shell, then has no text, as it should)
-# and elements with the `hidden` attribute, never shown. Inline display:none is kept: pages
-# hide the rest of a story behind "read more" that way.
-_PRUNE = ("//nav", "//*[@hidden]")
-_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": True, "prune_xpath": list(_PRUNE)}
+# Pruned before trafilatura looks at the page: site navigation (so that a page that is only
+# navigation, an app shell, has no text, as it should) and elements with the `hidden`
+# attribute, never shown. Inline display:none is kept: pages hide the rest of a story behind
+# "read more" that way. Readers' comments are left out: they are not the story.
+_PRUNE = ["//nav", "//*[@hidden]"]
+_OPTIONS = {"include_comments": False, "include_tables": True, "with_metadata": True, "prune_xpath": _PRUNE}
 
 
 def read_html(source: Source) -> Iterator[Article]:
