@@ -544,6 +544,8 @@ def test_ingest_long_combined_download_is_recognised_by_its_cover_page(tmp_path)
     cover_end = text.index("Council passes leaner budget for 2021-22\nThe Riverton Ledger")
     entry = text[text.index("1. Council") : text.index("2. Transit")]
     padding = "".join(entry.replace("1. ", f"{n}. ", 1) for n in range(4, 260))  # a cover of 64 KB and more
+    text = text.replace("Documents (3)", "Documents (259)")
+    cover_end = text.index("Council passes leaner budget for 2021-22\nThe Riverton Ledger")
     (tmp_path / "long.txt").write_text(text[:cover_end] + padding + text[cover_end:], encoding="utf-8")
     assert len(text[:cover_end] + padding) > 64 * 1024
     items = list(iter_articles(tmp_path))
@@ -569,3 +571,11 @@ def test_ingest_proquest_record_without_its_separator_line_is_still_its_own(tmp_
     items = list(iter_articles(tmp_path))
     assert [(item.record, item.doc_id) for item in items] == [(1, "2497651231"), (2, "2497651232")]
     assert [item.text.split("\n\n") for item in items] == [BODIES[1], BODIES[1]]
+
+
+def test_ingest_nexis_uni_cover_ends_after_the_last_entry_even_when_titles_differ(tmp_path):
+    text = (FORMATS / "nexis_uni_3docs.txt").read_text(encoding="utf-8")
+    text = text.replace("1. Council passes leaner budget for 2021-22", "1. Council passes leaner budget…")
+    (tmp_path / "n.txt").write_text(text, encoding="utf-8")
+    items = list(iter_articles(tmp_path))
+    assert [fields_of(item) for item in items] == [NEXIS[n] for n in (1, 2, 3)]

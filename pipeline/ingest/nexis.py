@@ -155,6 +155,7 @@ _UNI_END_MARKERS = ("classification", "klassifikation", "classificatie", "graphi
 _UNI_LABEL = re.compile(r"^([^\W\d_][\w \-]{1,30}?):([\u00a0 ])\s*(.*)$")
 _COVER = re.compile(r"^(documents|dokumente|documenten)\s*\((\d+)\)$", re.IGNORECASE)
 _TOC_ENTRY = re.compile(r"^(\d+)\.\s+(.+)$")
+_COVER_SOURCES = ("Sources:", "Quellen:", "Publisher:", "Bronnen:", "Sources :", "Fuentes:")
 _BARE_URL = re.compile(r"^https?://\S+$")
 _PAGE_LINE = re.compile(r"^(page|seite|pagina|página)\s+\d+\s+(of|von|van|de|sur)\s+\d+$", re.IGNORECASE)
 
@@ -191,26 +192,29 @@ def parse_uni(text: str, rel: str, encoding: str) -> Iterator[Article | IngestEr
 def _drop_cover(lines: list[str]) -> list[str]:
     """The lines after the cover page of a combined download (all lines if there is none).
 
-    The cover lists the documents as ``1. <title>`` ...; the first document starts at the
-    first line after the list that repeats title 1.
+    The cover starts ``Documents (N)`` and lists the documents as ``1. <title>`` ..., each
+    entry's block ending with its ``Sources:`` line. The first document starts after the
+    block of entry N, at the line that repeats title 1 if there is one.
     """
-    plain = [strip_links(line).strip() for line in lines[:2000]]
-    count = next((index for index, line in enumerate(plain) if _COVER.match(line)), None)
-    if count is None:
+    plain = [strip_links(line).strip() for line in lines]
+    cover = next((found for line in plain[:50] if (found := _COVER.match(line))), None)
+    if cover is None:
         return lines
-    first_title, after = None, count
-    for index in range(count + 1, len(plain)):
+    total, first_title, end = int(cover.group(2)), None, None
+    for index in range(plain.index(cover.group(0)) + 1, len(plain)):
         entry = _TOC_ENTRY.match(plain[index])
-        if entry and entry.group(1) == "1" and first_title is None:
-            first_title, after = entry.group(2).strip(), index
-        elif entry:
-            after = index
-    if first_title is None:
+        if not entry:
+            continue
+        if entry.group(1) == "1" and first_title is None:
+            first_title = entry.group(2).strip()
+        if int(entry.group(1)) >= total:
+            later = range(index + 1, min(index + 20, len(plain)))
+            end = next((i + 1 for i in later if plain[i].startswith(_COVER_SOURCES)), index + 1)
+            break
+    if end is None:
         return lines
-    for index in range(after + 1, len(lines)):
-        if strip_links(lines[index]).strip() == first_title:
-            return lines[index:]
-    return lines
+    start = next((i for i in range(end, min(end + 20, len(plain))) if plain[i] == first_title), end)
+    return lines[start:]
 
 
 def _split_run_together(lines: list[str]) -> list[list[str]]:
