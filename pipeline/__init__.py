@@ -19,6 +19,7 @@ _API = {
     "load_model": ("pipeline.classify", "load_model"),
     "report": ("pipeline.report", "write_report"),
     "iter_articles": ("pipeline.ingest", "iter_articles"),
+    "fetch": ("pipeline.ingest.fetch", "fetch"),
     "split_passages": ("pipeline.passages", "split_passages"),
 }
 

@@ -207,7 +207,8 @@ def _fingerprinted(items: Iterable, digest) -> Iterator[tuple]:
         else:
             content_hash = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
             digest.update(json.dumps([item.article_id, item.source_path, item.record, item.title, item.outlet,
-                                      item.date, item.url, item.encoding]).encode("utf-8"))
+                                      item.date, item.url, item.encoding, item.byline, item.section,
+                                      item.word_count, item.doc_id]).encode("utf-8"))
             digest.update(bytes.fromhex(content_hash))
             yield item, content_hash
 
@@ -291,7 +292,8 @@ def _article_row(article: Article, content_hash: str, n_passages: int, duplicate
     return {"article_id": article.article_id, "source_path": article.source_path, "record": article.record,
             "title": article.title, "outlet": article.outlet, "date": article.date, "url": article.url,
             "n_passages": n_passages, "duplicate_of": duplicate_of, "content_hash": content_hash,
-            "verdict": verdict, "encoding": article.encoding}
+            "verdict": verdict, "encoding": article.encoding, "byline": article.byline,
+            "section": article.section, "word_count": article.word_count, "doc_id": article.doc_id}
 
 
 def _passage_rows(article: Article, spans: list, entities: list, labels: list) -> list[dict]:

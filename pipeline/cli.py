@@ -67,7 +67,8 @@ def cli():
 @_user_errors
 def run_cmd(input_dir, out, model, fmt, workers, engine, scheduler, no_filter, max_bytes, no_report, period,
             syndicated, strict, quiet):
-    """Process every article under INPUT_DIR (.txt .md .html .json .jsonl .csv, recursively).
+    """Process every article under INPUT_DIR (.txt .md .html .json .jsonl .csv, Nexis, Factiva
+    and ProQuest exports, .docx .rtf .pdf and .zip, recursively; formats are recognised by content).
 
     Writes articles, passages and entities tables, errors.csv, run.json and the framing
     report to --out. Re-running reuses cached results: only new or changed articles are
@@ -95,6 +96,47 @@ def run_cmd(input_dir, out, model, fmt, workers, engine, scheduler, no_filter, m
     if strict and result.failed:
         raise click.ClickException(f"{result.failed} input(s) could not be read (--strict), "
                                    f"listed in {result.out / 'errors.csv'}")
+
+
+@cli.command("fetch")
+@click.argument("url_list", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="Output folder: pages/ (+ metadata.csv) for framing run, errors.csv, the fetch cache.")
+@click.option("--delay", type=click.FloatRange(min=0), default=config.FETCH_DELAY, show_default=True,
+              help="Seconds between two requests to one host (a longer robots.txt Crawl-delay wins).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=config.FETCH_TIMEOUT, show_default=True,
+              help="Seconds for one request.")
+@click.option("--retries", type=click.IntRange(min=0), default=config.FETCH_RETRIES, show_default=True,
+              help="Further attempts after a timeout, connection error, 429 or 5xx (with backoff).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=config.MAX_BYTES, show_default=True,
+              help="Skip (and report) pages larger than this.")
+@click.option("--contact", default=None, metavar="EMAIL", help="Contact put in the user agent, for site owners.")
+@click.option("--retry-failed", is_flag=True, help="Try again the URLs that failed for good last time (404, robots.txt).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
+@_user_errors
+def fetch_cmd(url_list, out, delay, timeout, retries, max_bytes, contact, retry_failed, quiet):
+    """Download the pages of URL_LIST (a Media Cloud CSV, a GDELT ArtList JSON or GKG file, or
+    one URL a line) politely: robots.txt honoured, requests to a host spaced, retries with
+    backoff, a timeout and a size cap. Re-running resumes: pages already saved are kept.
+
+    \b
+    Example:
+        framing fetch mc-onlinenews-content.csv --out pages_out --contact me@uni.example
+        framing run pages_out/pages --out results
+    """
+    from .ingest.fetch import PAGES_DIR, fetch
+
+    def progress(done, total):
+        if not quiet and (done == total or done % 25 == 0):
+            click.echo(f"{done}/{total} URLs", err=True)
+
+    result = fetch(url_list, out, delay=delay, timeout=timeout, retries=retries, max_bytes=max_bytes,
+                   contact=contact, retry_failed=retry_failed, progress=progress)
+    if not quiet:
+        counts = result.counts
+        click.echo(f"{counts['urls']} URLs: {counts['fetched']} fetched, {counts['cached']} already saved, "
+                   f"{counts['failed']} failed (see {result.out / 'errors.csv'}); next: "
+                   f"framing run {result.out / PAGES_DIR} --out RESULTS", err=True)
 
 
 @cli.command("train")

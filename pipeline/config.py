@@ -25,8 +25,14 @@ SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer",
 
 # Ingestion
 MAX_BYTES = 20 * 1024 * 1024  # a single input file larger than this is skipped with an error
-INPUT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv")
+INPUT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".docx", ".rtf", ".pdf", ".doc", ".zip")
 METADATA_FILE = "metadata.csv"
+
+# Fetching URL lists (framing fetch)
+FETCH_DELAY = 1.0  # seconds between two requests to one host (a longer robots.txt Crawl-delay wins)
+FETCH_TIMEOUT = 20.0  # seconds for one request, connection to last byte
+FETCH_RETRIES = 3  # further attempts after a timeout, connection error, 429 or 5xx
+FETCH_BACKOFF = 2.0  # seconds before the first retry, doubled each time (Retry-After wins if longer)
 
 # Segmentation
 MAX_PASSAGE_CHARS = 2000  # longer paragraphs are split at sentence ends

@@ -90,6 +90,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("title", pa.string()), ("outlet", pa.string()), ("date", pa.string()), ("url", pa.string()),
     ("n_passages", pa.int64()), ("duplicate_of", pa.string()), ("content_hash", pa.string()),
     ("verdict", pa.string()), ("encoding", pa.string()),
+    ("byline", pa.string()), ("section", pa.string()), ("word_count", pa.int64()), ("doc_id", pa.string()),
 ])
 PASSAGE_SCHEMA = pa.schema([
     ("passage_id", pa.string()), ("article_id", pa.string()), ("index", pa.int64()),

@@ -13,7 +13,7 @@ from pipeline.classify import train
 ARTICLES = config.PROJECT_DIR / "corpus" / "articles"
 
 ARTICLE_COLUMNS = ["article_id", "source_path", "record", "title", "outlet", "date", "url", "n_passages",
-                   "duplicate_of", "content_hash", "verdict", "encoding"]
+                   "duplicate_of", "content_hash", "verdict", "encoding", "byline", "section", "word_count", "doc_id"]
 PASSAGE_COLUMNS = ["passage_id", "article_id", "index", "start", "end", "text", "kind", "label", "p_conflates",
                    "p_distinguishes", "p_neither", "reason", "topical", "top_features", "evidence"]
 ENTITY_COLUMNS = ["passage_id", "article_id", "text", "label", "canonical", "start", "end", "article_start",
@@ -192,3 +192,19 @@ def test_batch_run_writes_the_report_by_default(tmp_path):
     assert (out / "summary.md").exists() and (out / "tables" / "outlets.csv").exists()
     verdict = pd.read_parquet(out / "articles.parquet")["verdict"].tolist()
     assert verdict[0] in {"conflates", "distinguishes", "mixed", "neither"}
+
+
+def test_batch_input_hash_covers_the_export_metadata():
+    import dataclasses
+    import hashlib
+
+    from pipeline.batch import _fingerprinted
+    from pipeline.ingest.common import make_article
+
+    article = make_article("x.txt", 1, {"title": "T", "doc_id": "A1"}, "Body.", "utf-8")
+    digests = []
+    for changed in ({}, {"doc_id": "A2"}, {"byline": "B"}, {"section": "S"}, {"word_count": 3}):
+        digest = hashlib.sha256()
+        list(_fingerprinted([dataclasses.replace(article, **changed)], digest))
+        digests.append(digest.hexdigest())
+    assert len(set(digests)) == len(digests)

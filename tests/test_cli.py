@@ -14,7 +14,8 @@ from pipeline import config
 from pipeline.cli import cli
 
 ARTICLES = config.PROJECT_DIR / "corpus" / "articles"
-COMMANDS = ["run", "train", "evaluate", "report", "suggest", "check-labels"]
+FORMATS = config.PROJECT_DIR / "tests" / "fixtures" / "formats"
+COMMANDS = ["run", "fetch", "train", "evaluate", "report", "suggest", "check-labels"]
 
 
 def invoke(*args):
@@ -95,6 +96,8 @@ def _hostile_folder(root):
     (root / "furniture.txt").write_text("Share this\n\nREAD NEXT\n")
     os.symlink(root / "loop_a", root / "loop_b")
     os.symlink(root / "loop_b", root / "loop_a.txt")
+    shutil.copy(FORMATS / "mediacloud_3docs.csv", root / "stories.csv")  # URLs without text
+    shutil.copy(FORMATS / "nexis_uni_3docs.docx", root / "nexis.docx")  # an export: three articles
     return root
 
 
@@ -110,12 +113,17 @@ def test_cli_run_on_a_hostile_folder_lists_every_bad_input_and_keeps_the_rest(tm
     errors = pd.read_csv(out / "errors.csv", keep_default_na=False)
     by_file = errors.groupby("source_path")["reason"].apply(list).to_dict()
     assert set(by_file) == {"good.jsonl", "good.csv", "empty.txt", "paper.txt", "noise.md", "bad.json", "notext.csv",
-                            "quote.csv", "empty.html", "big.txt", "blank.txt", "furniture.txt", "loop_a.txt"}
+                            "quote.csv", "empty.html", "big.txt", "blank.txt", "furniture.txt", "loop_a.txt",
+                            "stories.csv"}
+    assert "`framing fetch stories.csv --out PAGES`" in by_file["stories.csv"][0]
     assert errors.set_index("source_path").loc["good.jsonl", "record"] == "2"
     assert "over the limit of 20000" in by_file["big.txt"][0]
     assert "PDF" in by_file["paper.txt"][0]
     articles = pd.read_parquet(out / "articles.parquet")
-    assert sorted(articles["source_path"]) == ["good.csv", "good.jsonl", "good.jsonl", "good.txt", "latin1.txt"]
+    assert sorted(articles["source_path"]) == ["good.csv", "good.jsonl", "good.jsonl", "good.txt", "latin1.txt",
+                                               "nexis.docx", "nexis.docx", "nexis.docx"]
+    nexis = articles[articles["source_path"] == "nexis.docx"]
+    assert list(nexis["date"]) == ["2021-03-04", "2021-04-12", "2021-05-01"] and list(nexis["word_count"]) == [212, 1045, 389]
     latin = articles.set_index("source_path").loc["latin1.txt"]
     assert latin["encoding"] != "utf-8"  # a Windows code page; the text below decoded right
     passages = pd.read_parquet(out / "passages.parquet")

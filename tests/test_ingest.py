@@ -122,7 +122,7 @@ def test_ingest_walks_sorted_and_skips_hidden_and_other_files(tmp_path):
     write(tmp_path, "c.txt", "C body.")
     write(tmp_path, ".hidden.txt", "never read")
     write(tmp_path, ".git/x.txt", "never read")
-    write(tmp_path, "notes.docx", b"PK\x03\x04 never read")
+    write(tmp_path, "notes.odt", b"PK\x03\x04 never read")
     write(tmp_path, "README", "never read")
     articles, errors = read(tmp_path)
     assert errors == []
@@ -141,8 +141,8 @@ def test_ingest_missing_root_is_an_error_not_an_exception(tmp_path):
 
 
 def test_ingest_single_file_root_with_unsupported_type_says_so(tmp_path):
-    (error,) = iter_articles(write(tmp_path, "scan.pdf", b"%PDF-1.4"))
-    assert error.source_path == "scan.pdf" and "unsupported file type '.pdf'" in error.reason
+    (error,) = iter_articles(write(tmp_path, "scan.png", b"\x89PNG\r\n\x1a\n"))
+    assert error.source_path == "scan.png" and "unsupported file type '.png'" in error.reason
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "20", True])
@@ -209,14 +209,15 @@ NEWS_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-STORY_PARAGRAPHS = [
+STORY_PARAGRAPHS = [  # trafilatura's blocks: a <br> and each list item start a paragraph
     "The State Council's 2014 plan describes a social credit system for firms and officials.",
     "Sesame Credit, by contrast, is a private score run by Ant Financial.",
     "Pilots are not the system",
-    "Local pilots such as Rongcheng's differ from city to city.\nThey are not one national score.",
+    "Local pilots such as Rongcheng's differ from city to city.",
+    "They are not one national score.",
     "\u201cIt is a patchwork,\u201d one researcher said.",
-    "Blacklists for court debtors",
-    "Red lists for model firms",
+    "- Blacklists for court debtors",
+    "- Red lists for model firms",
 ]
 
 
@@ -226,42 +227,57 @@ def test_ingest_html_drops_navigation_and_keeps_the_story(tmp_path):
     assert errors == []
     assert "_TEXT" not in article.text, article.text  # every boilerplate marker ends in _TEXT
     assert article.text.split("\n\n") == STORY_PARAGRAPHS
-    assert (article.title, article.outlet, article.date, article.url) == (
+    assert (article.title, article.outlet, article.date, article.url, article.byline) == (
         "China's social credit system, explained",
         "The Daily Ledger",
         "2019-06-07",
         "https://ledger.example/world/social-credit",
+        "A Reporter",
     )
 
 
-def test_ingest_html_without_article_or_main_uses_the_cleaned_body(tmp_path):
+LONG_1 = "Officials in Rongcheng said on Monday that the city's points scheme would be reviewed by the council next spring."
+LONG_2 = "The review follows complaints from residents who said the scores were hard to understand and harder to appeal."
+
+
+def test_ingest_html_without_article_or_main_finds_the_story(tmp_path):
     # The wrapper's class says "sidebar", but it holds the story: it must not be dropped.
-    page = """<html><body><div id="page" class="layout has-sidebar">
+    page = f"""<html><body><div id="page" class="layout has-sidebar">
       <div class="menu">Home MENU_TEXT</div>
-      <div class="content"><p>First paragraph of the story.</p>Loose text in a div.
-      <p>Second paragraph of the story.</p></div>
+      <div class="content"><p>{LONG_1}</p>
+      <p>{LONG_2}</p></div>
       <div id="sidebar">Most read SIDEBAR_TEXT</div>
       <div class="comments-section">Great piece COMMENTS_TEXT</div>
     </div></body></html>"""
     write(tmp_path, "plain.htm", page)
     (article,), _ = read(tmp_path)
-    assert article.text == "First paragraph of the story.\n\nLoose text in a div.\n\nSecond paragraph of the story."
+    assert article.text == f"{LONG_1}\n\n{LONG_2}"
 
 
-def test_ingest_html_teaser_articles_in_a_related_block_are_not_the_story(tmp_path):
-    page = """<html><body aria-hidden="true"><div class="story-text"><p>The real story is here.</p>
-      <p>It has two paragraphs.</p></div>
-      <div class="recommended"><article><p>A teaser for another story TEASER_TEXT.</p></article></div>
-      <span aria-hidden="true">ICON_TEXT</span></body></html>"""
-    write(tmp_path, "teaser.html", page)
+def test_ingest_html_never_keeps_navigation_or_what_the_page_never_shows(tmp_path):
+    page = f"""<html><body><nav><a href="/">Home NAV_TEXT</a></nav><article><p>{LONG_1}</p>
+      <p hidden>HIDDEN_ATTRIBUTE_TEXT</p><section hidden><p>{LONG_2.upper()}</p></section>
+      <p>{LONG_2}</p></article></body></html>"""
+    write(tmp_path, "hidden.html", page)
     (article,), _ = read(tmp_path)
-    assert article.text == "The real story is here.\n\nIt has two paragraphs."
+    assert article.text == f"{LONG_1}\n\n{LONG_2}"
 
 
-def test_ingest_html_keeps_preformatted_lines_and_double_breaks(tmp_path):
+def test_ingest_html_lines_of_breaks_and_preformatted_text_are_paragraphs(tmp_path):
     write(tmp_path, "p.html", "<body><p>One<br><br>Two</p><pre>a  b\nc</pre></body>")
     (article,), _ = read(tmp_path)
-    assert article.text == "One\n\nTwo\n\na b\nc"
+    assert article.text == "One\n\nTwo\n\na  b\n\nc"
+
+
+def test_ingest_html_never_expands_xml_entities(tmp_path):
+    secret = write(tmp_path, "secret/passwd", "SECRET_FILE_TEXT")
+    page = f"""<?xml version="1.0"?>
+<!DOCTYPE html [<!ENTITY leak SYSTEM "file://{secret}"><!ENTITY a "AAAAAAAAAA"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<html><body><article><p>{LONG_1} &leak; &b;</p><p>{LONG_2}</p></article></body></html>"""
+    write(tmp_path, "entities.html", page)
+    (article,), _ = read(tmp_path / "entities.html")
+    assert "SECRET_FILE_TEXT" not in article.text and "AAAAAAAAAA" not in article.text
+    assert LONG_1 in article.text and LONG_2 in article.text
 
 
 HTML_METADATA = {
@@ -413,3 +429,23 @@ def test_read_metadata_raises_a_framing_error_for_a_bad_file(tmp_path):
     path = write(tmp_path, config.METADATA_FILE, "path,outlet\na.txt,X,extra\n")
     with pytest.raises(FramingError, match=r"row 1 \(line 2\): has 3 fields, the header has 2"):
         read_metadata(path)
+
+
+def test_ingest_todays_formats_keep_their_article_ids(tmp_path):
+    # Ids as the single-module reader (before the ingest package) gave them for these files.
+    write(tmp_path, "a.txt", "Plain body.")
+    write(tmp_path, "b.md", "---\ntitle: T\n---\nMarkdown body.")
+    write(tmp_path, "c.html", "<html><body><article><p>Page body.</p></article></body></html>")
+    write(tmp_path, "d.json", '[{"text": "One."}, {"text": "Two."}]')
+    write(tmp_path, "e.jsonl", '{"text": "One."}\n{"text": "Two."}\n')
+    write(tmp_path, "f.csv", "title,text\nA,One.\nB,Two.\n")
+    write(tmp_path, "h.json", '{"text": "Single."}')
+    write(tmp_path, "sub/g.txt", "Nested.")
+    articles, errors = read(tmp_path)
+    assert errors == []
+    assert [(a.source_path, a.record, a.article_id) for a in articles] == [
+        ("a.txt", None, "40fb1ab3f43bd429"), ("b.md", None, "f534a45b096781be"), ("c.html", None, "cb434f166a6eefed"),
+        ("d.json", 1, "df8710d325a78803"), ("d.json", 2, "c87e64981f2ff5f0"), ("e.jsonl", 1, "0a5190c6b3698756"),
+        ("e.jsonl", 2, "5806b17288011b18"), ("f.csv", 1, "cacc9e0e628c35df"), ("f.csv", 2, "0952911b41493662"),
+        ("h.json", None, "ed655a960fb51fe6"), ("sub/g.txt", None, "1b261e5705032342"),
+    ]  # fmt: skip
