@@ -437,14 +437,29 @@ def _bands_for(threshold: float) -> int:
 
 
 def _lsh_candidates(sigs: np.ndarray, has: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    rows = _bands_for(threshold)
-    idx = np.flatnonzero(has)
-    pairs: set[tuple[int, int]] = set()
-    for start in range(0, _MINHASH_BINS, rows):
-        band = sigs[idx, start : start + rows]
-        key = np.zeros(len(idx), dtype=np.uint64)
+    return _candidates(_band_keys(sigs, _bands_for(threshold)), has)
+
+
+def _band_keys(sigs: np.ndarray, rows: int) -> np.ndarray:
+    """One 64-bit key per LSH band of ``rows`` signature bins, for each text: (texts x bands).
+    Rows are independent, so keys can be computed chunk by chunk and only they kept."""
+    starts = range(0, _MINHASH_BINS, rows)
+    keys = np.zeros((len(sigs), len(starts)), dtype=np.uint64)
+    for b, start in enumerate(starts):
+        band = sigs[:, start : start + rows]
+        key = np.zeros(len(sigs), dtype=np.uint64)
         for c in range(band.shape[1]):
             key = key * np.uint64(0x100000001B3) + band[:, c]
+        keys[:, b] = key
+    return keys
+
+
+def _candidates(keys: np.ndarray, has: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (i < j) of texts with shingles that share a band key, sorted."""
+    idx = np.flatnonzero(has)
+    pairs: set[tuple[int, int]] = set()
+    for band in range(keys.shape[1]):
+        key = keys[idx, band]
         order = np.argsort(key, kind="stable")
         skey = key[order]
         cut = np.flatnonzero(np.diff(skey)) + 1
