@@ -224,25 +224,9 @@ def group_summary(source: Source, by: str | list[str], *, period: str, syndicate
             sum(classified_passages) AS classified_passages, sum(conflates) AS conflates
         FROM arts JOIN synd USING (article_id) WHERE {_keep(syndicated)}
         GROUP BY ALL""")
-    for col in ("articles", "topical_passages", "classified_articles", "_conf_articles", "_only", "mixed",
-                "classified_passages", "conflates"):
-        out[col] = out[col].fillna(0).astype("int64")
     for key in keys:
         out[key] = out[key].astype(object)
-    rates = agg.card_rates(source.card)
-    rows = [agg._share_figures(int(k), int(n), rates, samples, random_state)
-            for k, n in zip(out["conflates"], out["classified_passages"])]
-    figures = pd.DataFrame(rows, columns=["conflation_share", "ci_low", "ci_high", "adjusted_share", "adjusted_low",
-                                          "adjusted_high"], dtype=float)
-    out = pd.concat([out, figures], axis=1)
-    out["share_articles_conflating"] = out["_conf_articles"] / out["classified_articles"].where(out["classified_articles"] > 0)
-    correctable = (out["_only"] + out["mixed"]).where(lambda s: s > 0)
-    out["share_conflating_that_correct"] = out["mixed"] / correctable
-    out = agg._sort_groups(out, keys)
-    cols = [*keys, "articles", "topical_passages", "classified_articles", "classified_passages", "conflates",
-            "conflation_share", "ci_low", "ci_high", "adjusted_share", "adjusted_low", "adjusted_high",
-            "share_articles_conflating", "mixed", "share_conflating_that_correct"]
-    return out[cols].reset_index(drop=True)
+    return agg.group_figures(out, keys, card=source.card, samples=samples, random_state=random_state)
 
 
 # --- actors and evidence ---------------------------------------------------------------------
