@@ -90,7 +90,7 @@ def open_results(results_dir: str | Path) -> Source:
     # A database file, not memory: tables the report builds can leave memory for disk too.
     con = duckdb.connect(str(scratch / "report.duckdb"))
     con.execute(f"SET memory_limit='{REPORT_MEMORY_LIMIT}'; SET threads={int(REPORT_THREADS)}; "
-                f"SET temp_directory='{_sql_text(str(scratch / 'spill'))}'")
+                f"SET temp_directory='{_sql_text(str(scratch / 'spill'))}'; SET enable_progress_bar=false")
     source = Source(path=path, con=con, run=run, _scratch=scratch)
     try:
         source.article_columns = _define(con, "articles_in", files["articles"], ARTICLE_COLUMNS, keep_extra=True)
