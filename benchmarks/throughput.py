@@ -10,7 +10,8 @@ measured side by side, not the absolute figures.
 
 Example:
     .venv/bin/python benchmarks/throughput.py --articles 2000 --workers 2 --out-json /tmp/bench.json
-    .venv/bin/python benchmarks/throughput.py --memory --skip-speed --memory-sizes 2000,20000
+    .venv/bin/python benchmarks/throughput.py --skip-speed --commands --articles 5000 --repeat 3
+    .venv/bin/python benchmarks/throughput.py --skip-speed --memory --memory-sizes 2000,20000,200000
 """
 from __future__ import annotations
 
@@ -39,12 +40,15 @@ TOPICAL_ARTICLES = 0.25  # share of articles that carry topical passages ...
 TOPICAL_IN_ARTICLE = 0.45  # ... and the share of their body passages that are topical (=> ~10% overall)
 NER_BATCH_SIZES = (256, 1000)  # the baseline is the faster of these (spaCy's default is 1000)
 TARGETS = {
+    "no_filter_vs_script": 0.9,
+    "filter_vs_script": 8.0,
     "no_filter_vs_ner": 0.9,
     "filter_vs_ner": 5.0,
     "two_vs_one_worker": 1.6,
     "rerun_fraction": 0.05,
     "cli_rerun_fraction": 0.05,
     "memory_ratio": 1.2,
+    "memory_200k_gb": 1.5,
 }
 
 
@@ -254,20 +258,21 @@ def time_run(corpus: Path, out: Path, *, workers: int, relevance_filter: bool, f
 
 
 def measure_memory(n: int, workers: int, relevance_filter: bool) -> dict:
-    """Peak memory of ``framing run`` over ``n`` articles, sampled every 0.1 s over the whole
-    process tree (main, fork server, workers). RSS counts pages shared between the processes
-    once per process; PSS shares them out. (ru_maxrss is no use here: the pool's workers are
-    children of the fork server, and a child's ru_maxrss starts from its fork of this process.)"""
+    """Peak memory of a whole ``framing run`` command over ``n`` articles, report included,
+    sampled every 0.1 s over the whole process tree (main, fork server, workers). The target
+    is the largest single process (RSS); the tree's RSS counts pages shared between the
+    processes once per process, its PSS shares them out. (ru_maxrss is no use here: the pool's
+    workers are children of the fork server, and a child's ru_maxrss starts from its fork.)"""
     import psutil
 
     corpus = build_corpus(n)
     out = WORK / f"mem-out-{n}"
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", str(corpus), str(out),
-           "--workers", str(workers)] + ([] if relevance_filter else ["--no-filter"])
+    cmd = [_framing(), "run", str(corpus), "--out", str(out), "--workers", str(workers), "--quiet"] + (
+        [] if relevance_filter else ["--no-filter"])
     clock = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    parent, peak = psutil.Process(proc.pid), {"rss": 0, "pss": 0, "main": 0, "worker": 0}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    parent, peak = psutil.Process(proc.pid), {"rss": 0, "pss": 0, "main": 0, "worker": 0, "largest": 0}
     while proc.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
@@ -278,20 +283,74 @@ def measure_memory(n: int, workers: int, relevance_filter: bool) -> dict:
         peak["pss"] = max(peak["pss"], sum(m.pss for m in mem))
         peak["main"] = max(peak["main"], mem[0].rss)
         peak["worker"] = max([peak["worker"], *(m.rss for m in mem[1:])])
+        peak["largest"] = max([peak["largest"], *(m.rss for m in mem)])
         time.sleep(0.1)
-    child = json.loads(proc.stdout.read().strip().splitlines()[-1])
     if proc.returncode:
         raise RuntimeError(f"memory run failed: {cmd}")
+    manifest = json.loads((out / "run.json").read_text())
     shutil.rmtree(out, ignore_errors=True)
     return {"articles": n, "seconds": time.perf_counter() - clock, **{f"peak_{k}_mb": v / 2**20 for k, v in peak.items()},
-            **child}
+            "counts": manifest["counts"]}
 
 
-def _child(corpus: str, out: str, workers: int, relevance_filter: bool) -> None:
-    from pipeline.batch import run
+def _framing() -> str:
+    return str(Path(sys.executable).with_name("framing"))
 
-    result = run(corpus, out, workers=workers, relevance_filter=relevance_filter, report=False, quiet=True)
-    print(json.dumps({"counts": dict(result.counts)}))
+
+# --------------------------------------------------------------------------------------
+# Whole commands: `framing run` (report included) against the plain spaCy script, each a new process.
+
+
+def _timed(command: list[str]) -> float:
+    clock = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - clock
+
+
+def commands(args) -> dict:
+    """Rounds of: the plain script, `framing run --no-filter` (on ``--nofilter-articles``),
+    then on ``--articles``: the plain script, `framing run`, and the same command again
+    (unchanged input). Ratios are taken within each round; their median is compared with the
+    targets."""
+    W = args.workers
+    small, large = build_corpus(args.nofilter_articles), build_corpus(args.articles)
+    work = WORK / "commands"
+    work.mkdir(parents=True, exist_ok=True)
+    script = [sys.executable, str(HERE / "plain_ner.py")]
+    framing = [_framing(), "run", "--workers", str(W), "--quiet"]
+    rounds = []
+    for round_ in range(args.repeat):
+        r = {}
+        for key, corpus, out, command in (
+            ("script_small", small, work / "script-small.csv", None),
+            ("nofilter", small, work / "nofilter", ["--no-filter"]),
+            ("script_large", large, work / "script-large.csv", None),
+            ("filter", large, work / "filter", []),
+            ("rerun", large, work / "filter", "again"),
+        ):
+            if command is None:
+                r[key] = _timed([*script, str(corpus), str(out), "--workers", str(W)])
+            else:
+                if command != "again":
+                    shutil.rmtree(out, ignore_errors=True)
+                r[key] = _timed([*framing, str(corpus), "--out", str(out), *([] if command == "again" else command)])
+            print(f"  round {round_ + 1}: {key} {r[key]:.2f} s", flush=True)
+        manifest = json.loads((work / "filter" / "run.json").read_text())
+        assert manifest.get("outputs_reused") and manifest["report"].get("reused"), "the re-run recomputed"
+        rounds.append(r)
+    per_round = [{"no_filter_vs_script": r["script_small"] / r["nofilter"],
+                  "filter_vs_script": r["script_large"] / r["filter"],
+                  "rerun_fraction": r["rerun"] / r["filter"]} for r in rounds]
+    ratios = {k: statistics.median(p[k] for p in per_round) for k in per_round[0]}
+    timings = json.loads((work / "filter" / "run.json").read_text())
+    print()
+    print(f"whole commands, {W} workers; --no-filter on {args.nofilter_articles:,} articles, the rest on "
+          f"{args.articles:,} articles (~10% of passages topical)")
+    print(_table([[k, *(f"{r[k]:.2f}" for r in rounds), f"{statistics.median(r[k] for r in rounds):.2f}"]
+                  for k in rounds[0]], ["seconds", *(f"round {i + 1}" for i in range(len(rounds))), "median"]))
+    print(_table([[k, *(f"{p[k]:.3f}" for p in per_round), f"{ratios[k]:.3f}"] for k in ratios],
+                 ["ratio", *(f"round {i + 1}" for i in range(len(rounds))), "median"]))
+    return {"rounds": rounds, "ratios_per_round": per_round, "ratios": ratios}
 
 
 # --------------------------------------------------------------------------------------
@@ -418,12 +477,15 @@ def speed(args) -> dict:
 
 def targets(results: dict) -> str:
     spec = [
+        ("no_filter_vs_script", "`framing run --no-filter` vs the plain spaCy script, whole commands", ">="),
+        ("filter_vs_script", "`framing run` (filter on, ~10% topical) vs the plain script, whole commands", ">="),
         ("no_filter_vs_ner", "end to end --no-filter vs NER-only baseline (words/s)", ">="),
         ("filter_vs_ner", "end to end, filter on, vs NER-only baseline", ">="),
         ("two_vs_one_worker", "2 workers vs 1 worker (--no-filter)", ">="),
         ("rerun_fraction", "re-run time / first run time (filter on)", "<="),
         ("cli_rerun_fraction", "the same, as `framing run` commands (imports included)", "<="),
-        ("memory_ratio", "peak RSS at large N / at small N", "<="),
+        ("memory_ratio", "peak RSS of the largest process at large N / at small N", "<="),
+        ("memory_200k_gb", "peak RSS of the largest process at the one-off size, GB", "<="),
     ]
     rows = []
     for key, label, op in spec:
@@ -442,33 +504,37 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (NER baseline n_process too)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of every speed measure; each keeps its fastest round")
-    parser.add_argument("--memory", action="store_true", help="also measure peak memory at two corpus sizes")
-    parser.add_argument("--memory-sizes", default="2000,20000", help="the two sizes, small,large")
-    parser.add_argument("--skip-speed", action="store_true", help="only the memory part")
+    parser.add_argument("--commands", action="store_true",
+                        help="time whole commands (report included) against the plain spaCy script")
+    parser.add_argument("--nofilter-articles", type=int, default=1000, help="corpus size of the --no-filter command")
+    parser.add_argument("--memory", action="store_true", help="also measure peak memory of whole runs")
+    parser.add_argument("--memory-sizes", default="2000,20000", help="sizes: small,large[,one-off]")
+    parser.add_argument("--skip-speed", action="store_true", help="skip the in-process speed figures")
     parser.add_argument("--out-json", type=Path, help="write every figure as JSON here")
-    parser.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--no-filter", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args._child:
-        return _child(*args._child, args.workers, not args.no_filter)
 
     report, ratios = {}, {}
     if not args.skip_speed:
         report["speed"] = speed(args)
         ratios.update(report["speed"]["ratios"])
+    if args.commands:
+        report["commands"] = commands(args)
+        ratios.update(report["commands"]["ratios"])
     if args.memory:
-        small, large = (int(s) for s in args.memory_sizes.split(","))
-        mem = [measure_memory(n, args.workers, relevance_filter=True) for n in (small, large)]
-        ratios["memory_ratio"] = mem[1]["peak_rss_mb"] / mem[0]["peak_rss_mb"]
+        sizes = [int(s) for s in args.memory_sizes.split(",")]
+        mem = [measure_memory(n, args.workers, relevance_filter=True) for n in sizes]
+        ratios["memory_ratio"] = mem[1]["peak_largest_mb"] / mem[0]["peak_largest_mb"]
+        if len(mem) > 2:
+            ratios["memory_200k_gb"] = mem[2]["peak_largest_mb"] / 1024
         report["memory"] = mem
         print()
-        print(f"peak memory, framing run (filter on), {args.workers} workers, one process tree per size "
-              f"(sampled every 0.1 s)")
-        print(_table([[f"{m['articles']:,}", f"{m['seconds']:.0f}", f"{m['peak_rss_mb']:.0f}", f"{m['peak_pss_mb']:.0f}",
-                       f"{m['peak_main_mb']:.0f}", f"{m['peak_worker_mb']:.0f}"] for m in mem],
-                     ["articles", "seconds", "tree RSS MB", "tree PSS MB", "main RSS MB", "largest other RSS MB"]))
-        print(f"ratio {large:,} / {small:,} articles: RSS {ratios['memory_ratio']:.3f}, "
-              f"PSS {mem[1]['peak_pss_mb'] / mem[0]['peak_pss_mb']:.3f}")
+        print(f"peak memory, whole `framing run` commands (filter on, report included), {args.workers} workers, "
+              f"one process tree per size (sampled every 0.1 s)")
+        print(_table([[f"{m['articles']:,}", f"{m['seconds']:.0f}", f"{m['peak_largest_mb']:.0f}", f"{m['peak_main_mb']:.0f}",
+                       f"{m['peak_worker_mb']:.0f}", f"{m['peak_rss_mb']:.0f}", f"{m['peak_pss_mb']:.0f}"] for m in mem],
+                     ["articles", "seconds", "largest process RSS MB", "main RSS MB", "largest other RSS MB",
+                      "tree RSS MB", "tree PSS MB"]))
+        print(f"ratio {sizes[1]:,} / {sizes[0]:,} articles, largest process: {ratios['memory_ratio']:.3f}")
     report["ratios"] = ratios
     print()
     print(targets(ratios))

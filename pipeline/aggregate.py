@@ -446,14 +446,29 @@ def _bands_for(threshold: float) -> int:
 
 
 def _lsh_candidates(sigs: np.ndarray, has: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    rows = _bands_for(threshold)
-    idx = np.flatnonzero(has)
-    pairs: set[tuple[int, int]] = set()
-    for start in range(0, _MINHASH_BINS, rows):
-        band = sigs[idx, start : start + rows]
-        key = np.zeros(len(idx), dtype=np.uint64)
+    return _candidates(_band_keys(sigs, _bands_for(threshold)), has)
+
+
+def _band_keys(sigs: np.ndarray, rows: int) -> np.ndarray:
+    """One 64-bit key per LSH band of ``rows`` signature bins, for each text: (texts x bands).
+    Rows are independent, so keys can be computed chunk by chunk and only they kept."""
+    starts = range(0, _MINHASH_BINS, rows)
+    keys = np.zeros((len(sigs), len(starts)), dtype=np.uint64)
+    for b, start in enumerate(starts):
+        band = sigs[:, start : start + rows]
+        key = np.zeros(len(sigs), dtype=np.uint64)
         for c in range(band.shape[1]):
             key = key * np.uint64(0x100000001B3) + band[:, c]
+        keys[:, b] = key
+    return keys
+
+
+def _candidates(keys: np.ndarray, has: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (i < j) of texts with shingles that share a band key, sorted."""
+    idx = np.flatnonzero(has)
+    pairs: set[tuple[int, int]] = set()
+    for band in range(keys.shape[1]):
+        key = keys[idx, band]
         order = np.argsort(key, kind="stable")
         skey = key[order]
         cut = np.flatnonzero(np.diff(skey)) + 1
@@ -556,13 +571,32 @@ def group_summary(
     gp = psg.groupby(keys, sort=False)
     out["classified_passages"] = gp.size().reindex(out.index).fillna(0)
     out["conflates"] = gp["_c"].sum().reindex(out.index).fillna(0)
-    out = out.reset_index()
-    for col in ("articles", "topical_passages", "classified_articles", "_conf_articles", "_only", "mixed",
-                "classified_passages", "conflates"):
-        out[col] = out[col].astype("int64")
+    return group_figures(out.reset_index(), keys, card=card, samples=samples, random_state=random_state)
+
+
+_GROUP_COUNTS = ("articles", "topical_passages", "classified_articles", "_conf_articles", "_only", "mixed",
+                 "classified_passages", "conflates")
+
+
+def group_figures(
+    counts: pd.DataFrame,
+    keys: list[str],
+    *,
+    card: dict | None = None,
+    samples: int = BOOTSTRAP_SAMPLES,
+    random_state: int = RANDOM_STATE,
+) -> pd.DataFrame:
+    """The columns of :func:`group_summary` from one row of counts per group: the key(s),
+    articles, topical_passages, classified_articles, _conf_articles (verdict conflates or
+    mixed), _only (verdict conflates), mixed, classified_passages and conflates. Shared with
+    the report, which sums the counts over its Parquet outputs in DuckDB."""
+    out = counts.copy()
+    for col in _GROUP_COUNTS:
+        out[col] = out[col].fillna(0).astype("int64")
     rates = card_rates(card)
     rows = [_share_figures(int(k), int(n), rates, samples, random_state) for k, n in zip(out["conflates"], out["classified_passages"])]
-    figures = pd.DataFrame(rows, columns=["conflation_share", "ci_low", "ci_high", "adjusted_share", "adjusted_low", "adjusted_high"])
+    figures = pd.DataFrame(rows, columns=["conflation_share", "ci_low", "ci_high", "adjusted_share", "adjusted_low", "adjusted_high"],
+                           index=out.index, dtype=float)
     out = pd.concat([out, figures], axis=1)
     out["share_articles_conflating"] = out["_conf_articles"] / out["classified_articles"].where(out["classified_articles"] > 0)
     correctable = (out["_only"] + out["mixed"]).where(lambda s: s > 0)

@@ -93,20 +93,18 @@ def run(
     options = dict(engine=engine, workers=workers, fmt=fmt, relevance_filter=relevance_filter, max_bytes=max_bytes)
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
 
-    previous = _reusable_outputs(input_dir, out, output_key, max_bytes)
-    if previous is not None:
-        # Same inputs, same models and code, outputs intact: nothing to recompute or rewrite.
+    previous = _previous_manifest(out)
+    inputs_stat = _inputs_stat(input_dir, max_bytes, started)
+    if _outputs_reusable(previous, out, output_key, inputs_stat):
+        # Same input files (by path, size and mtime), models, options and code, outputs intact:
+        # nothing to read, recompute or rewrite.
         result = RunResult(out=out, counts=Counter(previous["counts"]), errors=Counter(previous["errors_by_reason"]))
         result.counts["from_cache"] = result.counts["articles"]
         result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
                                     {}, options)
         result.manifest.update({k: previous[k] for k in ("inputs_sha256", "output_key", "outputs")},
-                               outputs_reused=True)
-        store.write_json(out / "run.json", result.manifest)
-        if report:
-            from .report import write_report
-
-            write_report(out, out, period=period, syndicated=syndicated)
+                               inputs_stat_sha256=inputs_stat, outputs_reused=True)
+        _finish(out, result.manifest, previous, report, period, syndicated)
         return result
 
     if engine == "local" and workers > 1:
@@ -147,14 +145,30 @@ def run(
 
     result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
                                 timings, options)
-    result.manifest.update(inputs_sha256=inputs.hexdigest(), output_key=output_key,
+    result.manifest.update(inputs_sha256=inputs.hexdigest(), output_key=output_key, inputs_stat_sha256=inputs_stat,
                            outputs={t.final.name: store.file_sha256(t.final) for t in tables.values()})
-    store.write_json(out / "run.json", result.manifest)
-    if report:
+    _finish(out, result.manifest, previous, report, period, syndicated)
+    return result
+
+
+def _finish(out: Path, manifest: dict, previous: dict | None, report: bool, period: str, syndicated: str) -> None:
+    """Write run.json and the report, unless the report in ``out`` was built from the same
+    outputs with the same options and code and is intact: then it is kept as it is."""
+    store.write_json(out / "run.json", manifest)
+    if not report:
+        return
+    key = _report_key(manifest, period, syndicated)
+    kept = (previous or {}).get("report") or {}
+    if kept.get("key") == key and _files_intact(out, kept.get("files")):
+        manifest["report"] = {**kept, "reused": True}
+    else:
         from .report import write_report
 
         write_report(out, out, period=period, syndicated=syndicated)
-    return result
+        files = ["index.html", "summary.md", *sorted(f"tables/{p.name}" for p in (out / "tables").iterdir() if p.is_file())]
+        manifest["report"] = {"key": key, "run_id": manifest["run_id"],
+                              "files": {name: store.file_sha256(out / name) for name in files}}
+    store.write_json(out / "run.json", manifest)
 
 
 # --------------------------------------------------------------------------------------
@@ -213,24 +227,76 @@ def _fingerprinted(items: Iterable, digest) -> Iterator[tuple]:
             yield item, content_hash
 
 
-def _reusable_outputs(input_dir: Path, out: Path, output_key: str, max_bytes: int) -> dict | None:
-    """The previous run's manifest if the outputs in ``out`` are exactly what this run would
-    write: same inputs (every file read and hashed), same models, options and code, and every
-    output file as that run left it. Otherwise None."""
+def _previous_manifest(out: Path) -> dict | None:
     try:
         previous = json.loads((out / "run.json").read_text(encoding="utf-8"))
-        outputs = previous["outputs"]
-        if previous["output_key"] != output_key or not outputs:
-            return None
-        for name, sha in outputs.items():
-            if store.file_sha256(out / name) != sha:
-                return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError):
         return None
-    inputs = hashlib.sha256()
-    for _ in _fingerprinted(iter_articles(input_dir, max_bytes=max_bytes), inputs):
-        pass
-    return previous if inputs.hexdigest() == previous.get("inputs_sha256") else None
+    return previous if isinstance(previous, dict) else None
+
+
+def _outputs_reusable(previous: dict | None, out: Path, output_key: str, inputs_stat: str | None) -> bool:
+    """Whether the outputs in ``out`` are exactly what this run would write: the same input
+    files by path, size and modification time (:func:`_inputs_stat`; nothing is read), the
+    same models, options and code, and every output file as the last run left it."""
+    try:
+        outputs = previous["outputs"]
+        if (inputs_stat is None or previous.get("inputs_stat_sha256") != inputs_stat
+                or previous["output_key"] != output_key or not outputs):
+            return False
+        return _files_intact(out, outputs)
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
+def _files_intact(out: Path, files) -> bool:
+    """Whether every file in ``{relative path: sha256}`` is in ``out`` with that hash."""
+    if not isinstance(files, dict) or not files:
+        return False
+    try:
+        return all(store.file_sha256(out / name) == sha for name, sha in files.items())
+    except OSError:
+        return False
+
+
+_RACY_NS = 2_000_000_000  # a file modified this close to the run's start may change again unseen
+
+
+def _inputs_stat(input_dir: Path, max_bytes: int, started) -> str | None:
+    """SHA-256 of every file under ``input_dir`` (hidden ones too) as (path, size, mtime),
+    with what decides how they are read (``max_bytes``, the ingest code). None when a file
+    was modified within two seconds of the run's start, whose mtime cannot be trusted to
+    show a later change, or when the folder cannot be walked: the run then reads everything."""
+    digest = hashlib.sha256(json.dumps([max_bytes, _source_hash("ingest")]).encode("utf-8"))
+    limit = int(started.timestamp() * 1e9) - _RACY_NS
+    try:
+        if input_dir.is_file():
+            entries = [(input_dir.name, input_dir)]
+        else:
+            entries = []
+            for folder, dirs, files in os.walk(input_dir, followlinks=False):
+                dirs.sort()
+                for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
+                    path = os.path.join(folder, name)
+                    entries.append((os.path.relpath(path, input_dir), path))
+        for rel, path in entries:
+            try:
+                info = os.stat(path)
+            except OSError:  # a broken link: its own stat
+                info = os.lstat(path)
+            if info.st_mtime_ns > limit:
+                return None
+            digest.update(json.dumps([rel, info.st_size, info.st_mtime_ns, info.st_mode]).encode("utf-8", "surrogateescape"))
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _report_key(manifest: dict, period: str, syndicated: str) -> str:
+    """Identity of what the report is made of: the output files, the report's options and code."""
+    parts = [manifest.get("output_key"), manifest.get("outputs"), period, syndicated,
+             _source_hash("report"), _source_hash("aggregate.py"), _source_hash("config.py")]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _task(batch: _Batch, cache, nlp_key: str, label_key: str):
@@ -529,9 +595,17 @@ def _nlp_key(relevance_filter: bool) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _source_hash(module_file: str) -> str:
-    # Segmentation rules live in code; a change to them must invalidate cached passages.
-    return hashlib.sha256((config.PACKAGE_DIR / module_file).read_bytes()).hexdigest()[:16]
+def _source_hash(name: str) -> str:
+    # Code decides outputs (segmentation rules, readers, the report): a change to it must
+    # invalidate what was cached. ``name`` is a module file or a package folder.
+    path = config.PACKAGE_DIR / name
+    if not path.exists() and not name.endswith(".py"):
+        path = config.PACKAGE_DIR / f"{name}.py"
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.relative_to(config.PACKAGE_DIR).as_posix().encode("utf-8") + b"\x00" + file.read_bytes())
+    return digest.hexdigest()[:16] if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _progress(quiet: bool):

@@ -57,6 +57,10 @@ CODEBOOK_VERSION = "2"
 DEFAULT_PERIOD = "year"
 BOOTSTRAP_SAMPLES = 2000
 SYNDICATION_THRESHOLD = 0.9  # shingle Jaccard similarity above which two articles are one wire story
+# The report aggregates the output tables in DuckDB, which spills to disk beyond this memory;
+# neither changes a figure.
+REPORT_MEMORY_LIMIT = "512MB"
+REPORT_THREADS = 2
 
 
 def defaults() -> dict:

@@ -16,10 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from . import config
 from .errors import ModelFileError
 
@@ -65,7 +61,7 @@ def write_json(path: str | Path, data) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
 
 
-def write_table(df: pd.DataFrame, path: str | Path, *, fmt: str = "parquet") -> Path:
+def write_table(df, path: str | Path, *, fmt: str = "parquet") -> Path:
     """Write ``df`` as ``<path>.parquet`` or ``<path>.csv`` atomically; return the final path.
 
     ``path`` is given without suffix, e.g. ``out/passages``.
@@ -85,26 +81,35 @@ def write_table(df: pd.DataFrame, path: str | Path, *, fmt: str = "parquet") -> 
 # Streaming tables: outputs are appended batch by batch to a temporary file, then renamed.
 
 
-ARTICLE_SCHEMA = pa.schema([
+def _schemas() -> dict:
+    import pyarrow as pa
+
+    return dict(ARTICLE_SCHEMA=pa.schema([
     ("article_id", pa.string()), ("source_path", pa.string()), ("record", pa.int64()),
     ("title", pa.string()), ("outlet", pa.string()), ("date", pa.string()), ("url", pa.string()),
     ("n_passages", pa.int64()), ("duplicate_of", pa.string()), ("content_hash", pa.string()),
     ("verdict", pa.string()), ("encoding", pa.string()),
     ("byline", pa.string()), ("section", pa.string()), ("word_count", pa.int64()), ("doc_id", pa.string()),
-])
-PASSAGE_SCHEMA = pa.schema([
+    ]), PASSAGE_SCHEMA=pa.schema([
     ("passage_id", pa.string()), ("article_id", pa.string()), ("index", pa.int64()),
     ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("kind", pa.string()),
     ("label", pa.string()), ("p_conflates", pa.float64()), ("p_distinguishes", pa.float64()),
     ("p_neither", pa.float64()), ("reason", pa.string()), ("topical", pa.bool_()),
     ("top_features", pa.string()), ("evidence", pa.string()),
-])
-ENTITY_SCHEMA = pa.schema([
+    ]), ENTITY_SCHEMA=pa.schema([
     ("passage_id", pa.string()), ("article_id", pa.string()), ("text", pa.string()), ("label", pa.string()),
     ("canonical", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
     ("article_start", pa.int64()), ("article_end", pa.int64()),
-])
-ERROR_SCHEMA = pa.schema([("source_path", pa.string()), ("record", pa.int64()), ("reason", pa.string())])
+    ]), ERROR_SCHEMA=pa.schema([("source_path", pa.string()), ("record", pa.int64()), ("reason", pa.string())]))
+
+
+def __getattr__(name: str):
+    # The Arrow schemas (ARTICLE_SCHEMA, ...) are built on first use, so that a re-run served
+    # from run.json never imports pyarrow or pandas.
+    schemas = _schemas()
+    if name in schemas:
+        return schemas[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TableStream:
@@ -114,7 +119,7 @@ class TableStream:
 
     ROWS_PER_GROUP = 10_000
 
-    def __init__(self, path: str | Path, schema: pa.Schema, fmt: str = "parquet"):
+    def __init__(self, path: str | Path, schema, fmt: str = "parquet"):
         if fmt not in ("parquet", "csv"):
             raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
         self.final = Path(f"{path}.{fmt}")
@@ -122,6 +127,8 @@ class TableStream:
         self.tmp, self.schema, self.fmt = _temporary_beside(self.final), schema, fmt
         self._rows: list[dict] = []
         if fmt == "parquet":
+            import pyarrow.parquet as pq
+
             self._writer = pq.ParquetWriter(self.tmp, schema)
         else:
             import pyarrow.csv as pacsv
@@ -137,6 +144,8 @@ class TableStream:
         if self._rows:
             # Column lists convert faster than row dicts (Table.from_pylist); same table.
             columns = {name: [row.get(name) for row in self._rows] for name in self.schema.names}
+            import pyarrow as pa
+
             self._writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
             self._rows = []
 

@@ -208,3 +208,42 @@ def test_batch_input_hash_covers_the_export_metadata():
         list(_fingerprinted([dataclasses.replace(article, **changed)], digest))
         digests.append(digest.hexdigest())
     assert len(set(digests)) == len(digests)
+
+
+def test_batch_unchanged_rerun_reads_no_input_and_keeps_the_report(tmp_path, monkeypatch):
+    import os
+
+    from pipeline import batch
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(ARTICLES, src)  # copies keep their modification times
+    first = run(src, out, workers=1, quiet=True)
+    report_files = first.manifest["report"]["files"]
+    assert {"index.html", "summary.md", "tables/articles.parquet", "tables/outlets.csv"} <= set(report_files)
+    page = (out / "index.html").read_bytes()
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("an unchanged re-run read the inputs")
+
+    with monkeypatch.context() as m:
+        m.setattr(batch, "iter_articles", no_reading)
+        again = run(src, out, workers=1, quiet=True)
+    assert again.manifest["outputs_reused"] is True and again.manifest["report"]["reused"] is True
+    assert again.manifest["report"]["run_id"] == first.manifest["run_id"] != again.manifest["run_id"]
+    assert (out / "index.html").read_bytes() == page
+    assert json.loads((out / "run.json").read_text())["run_id"] == again.manifest["run_id"]
+
+    # Same content, new modification time: the inputs are read again (from the cache), the
+    # outputs come out the same, so the report is still kept.
+    old = os.stat(src / "002_f30f417869a57e94.txt").st_mtime_ns
+    os.utime(src / "002_f30f417869a57e94.txt", ns=(old - 10**9, old - 10**9))
+    touched = run(src, out, workers=1, quiet=True)
+    assert "outputs_reused" not in touched.manifest and touched.counts["from_cache"] == 5
+    assert touched.manifest["report"]["reused"] is True and (out / "index.html").read_bytes() == page
+
+    # Other report options, or a damaged report file, rebuild the report.
+    quarterly = run(src, out, workers=1, quiet=True, period="quarter")
+    assert quarterly.manifest["outputs_reused"] is True and "reused" not in quarterly.manifest["report"]
+    (out / "summary.md").write_text("damaged", encoding="utf-8")
+    repaired = run(src, out, workers=1, quiet=True, period="quarter")
+    assert "reused" not in repaired.manifest["report"] and "damaged" not in (out / "summary.md").read_text()
