@@ -396,3 +396,23 @@ def test_report_marked_text_is_escaped_and_lossless(text, spans):
     out = _marked(text, ents)
     assert re.sub(r'<mark class="(pp|ss|ent)" title="[^"<>]*">|</mark>', "", out).count("<") == 0
     assert html.unescape(re.sub(r"<[^>]*>", "", out)) == text
+
+
+def test_report_corrects_shares_with_real_coverage_rates_and_says_so(tmp_path):
+    results = make_results(tmp_path / "results")
+    run = json.loads((results / "run.json").read_text(encoding="utf-8"))
+    real = {**CARD["cv"], "n": 753, "articles": 129, "folds": 5, "macro_f1": 0.753,
+            "binary": {"precision": 0.72, "recall": 0.6, "f1": 0.653, "tpr": 0.6, "fpr": 0.017,
+                       "positives": 52, "negatives": 701}}
+    run["model"]["card"] = {**CARD, "real_coverage": real}
+    (results / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    write_report(results, tmp_path / "report")
+    summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    source = "real coverage: 753 real passages of 129 articles, 5-fold cross-validation grouped by article"
+    assert source in summary and source in page
+    assert "TPR 0.600, FPR 0.017" in summary and "finds 60% of conflating passages" in page
+    assert "52 conflating and 701 other passages" in page
+    # Without real coverage on the card, the report says its rates are in-distribution.
+    write_report(make_results(tmp_path / "plain"), tmp_path / "plain-report")
+    assert "in-distribution cross-validation" in (tmp_path / "plain-report" / "summary.md").read_text(encoding="utf-8")

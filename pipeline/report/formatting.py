@@ -196,3 +196,18 @@ def _prov_html(prov: dict) -> str:
 def _figure(chart_id: str, svg: str, caption: str, prov: dict) -> str:
     return f'<figure class="chart" id="{chart_id}">{svg}<figcaption>{caption} {_prov_html(prov)}</figcaption></figure>'
 
+
+def _model_figures(card: dict) -> tuple[dict, str]:
+    """The classifier's figures the report shows and corrects shares with, and where they come
+    from: the card's real-coverage cross-validation when it has one, else its in-distribution
+    cross-validation (which flatters the model on new coverage, and the report says so)."""
+    real = card.get("real_coverage")
+    if real:
+        return real, (f"real coverage: {real.get('n', '?')} real passages of {real.get('articles', '?')} articles, "
+                      f"{real.get('folds', '?')}-fold cross-validation grouped by article, the passages written for "
+                      "the project always on the training side")
+    cv = card.get("cv") or {}
+    return cv, (f"in-distribution cross-validation: {cv.get('folds', '?')} folds over {card.get('n', '?')} labelled "
+                "passages, mostly written for the project; optimistic for new coverage (retrain with "
+                "`framing train --real` to measure on real coverage)")
+

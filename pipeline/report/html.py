@@ -17,7 +17,7 @@ from ..config import LABELS
 from . import queries
 from .charts import _PALETTE, _svg_hbars, _svg_histogram, _svg_intervals, _svg_lines  # noqa: F401
 from .formatting import (Cell, Column, _code_marks, _esc, _figure, _html_table, _int, _interval, _isnan, _json_list,
-                         _kv_table, _marked, _n, _num, _pct, _plural, _prob, _prov_html, _reasons_html, _share, _span,
+                         _kv_table, _marked, _model_figures, _n, _num, _pct, _plural, _prob, _prov_html, _reasons_html, _share, _span,
                          _text, _url_html)
 
 if TYPE_CHECKING:
@@ -66,15 +66,18 @@ def _static(name: str) -> str:
 
 def _section_model(r: Report) -> str:
     card = r.card or {}
-    cv = card.get("cv") or {}
+    cv, source = _model_figures(card)
     binary = cv.get("binary") or {}
     run = r.run
     parts = ['<section id="model"><h2>Model and run</h2>']
     if card:
+        in_distribution = (card.get("cv") or {}) if card.get("real_coverage") else {}
         parts.append(
-            "<p>Cross-validated figures from the model card "
-            f"({_esc(cv.get('folds', '?'))} folds over {_esc(card.get('n', '?'))} labelled passages; "
-            f"card dated {_esc(card.get('date', 'unknown'))}). The binary view is <code>conflates</code> versus the rest.</p>"
+            f"<p>Figures from the model card, measured on {_esc(source)} "
+            f"(card dated {_esc(card.get('date', 'unknown'))}). The binary view is <code>conflates</code> versus the rest."
+            + (f" In distribution (every labelled file) the card gives macro-F1 {_num(in_distribution.get('macro_f1'))} "
+               f"and binary F1 {_num((in_distribution.get('binary') or {}).get('f1'))}; those figures flatter the model."
+               if in_distribution else "") + "</p>"
             '<dl class="kv">'
             f"<dt>Macro-F1 (3 labels)</dt><dd>{_num(cv.get('macro_f1'))}</dd>"
             f"<dt>Binary precision / recall / F1</dt><dd>{_num(binary.get('precision'))} / {_num(binary.get('recall'))} / {_num(binary.get('f1'))}</dd>"
@@ -161,11 +164,13 @@ def _section_cite(r: Report) -> str:
             "<p><strong>Cite the adjusted share with its interval.</strong> The raw share counts the classifier’s labels: "
             f"{_pct(o.get('conflation_share'))} ({wilson}). A classifier that finds {100 * rates['tpr']:.0f}% of conflating "
             f"passages (true-positive rate) and wrongly flags {100 * rates['fpr']:.0f}% of the others (false-positive rate, "
-            "both from cross-validation) biases that count. Adjusted classify-and-count (Forman 2008) corrects it: "
+            f"both from the model card’s {_esc(_model_figures(r.card or {})[1])}) biases that count. "
+            "Adjusted classify-and-count (Forman 2008) corrects it: "
             "(raw − FPR) / (TPR − FPR), clipped to 0–100%. Its interval is a bootstrap that redraws both the passages and "
-            "the classifier’s rates from the model card’s cross-validation counts, so it is honest about how well we know "
+            f"the classifier’s rates from those cross-validation counts ({rates['tpr_counts'][1]:,} conflating and "
+            f"{rates['fpr_counts'][1]:,} other passages), so it is honest about how well we know "
             "the classifier; the Wilson interval of the raw share ignores that and is too narrow. The correction assumes "
-            "the classifier errs on this corpus as it did in cross-validation.</p>"
+            "the classifier errs on this corpus as it did in that cross-validation.</p>"
         )
     return f'<section id="cite"><h2>Which figure to cite</h2>{body}<p>{_prov_html(r.prov)}</p></section>'
 

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Callable
 
 from .. import aggregate as agg
-from .formatting import _interval, _isnan, _n, _num, _pct
+from .formatting import _interval, _isnan, _model_figures, _n, _num, _pct
 
 if TYPE_CHECKING:
     from . import Report
@@ -46,9 +46,11 @@ def render_markdown(report: Report) -> str:
         cite = (f"**{_pct(o.get('adjusted_share'))}** of classified passages conflate (adjusted classify-and-count, 95% bootstrap "
                 f"interval {_interval(o.get('adjusted_low'), o.get('adjusted_high'))}). Cite this figure: it corrects the raw "
                 f"share ({_pct(o.get('conflation_share'))}, {int(o.get('conflates', 0)):,} of {int(o.get('classified_passages', 0)):,} "
-                "classified passages) for the classifier's cross-validated error rates, and its interval includes their uncertainty.")
+                f"classified passages) for the classifier's error rates on {_model_figures(r.card or {})[1]}, and its "
+                "interval includes their uncertainty.")
     card = r.card or {}
-    cv, binary = card.get("cv") or {}, (card.get("cv") or {}).get("binary") or {}
+    cv, source = _model_figures(card)
+    binary = cv.get("binary") or {}
     verdicts = r.verdicts
     other = "per-outlet" if r.syndicated == "once" else "once"
     parts = [
@@ -57,7 +59,7 @@ def render_markdown(report: Report) -> str:
         "## Model", "",
         (f"Macro-F1 {_num(cv.get('macro_f1'))}; binary precision {_num(binary.get('precision'))}, recall "
          f"{_num(binary.get('recall'))}, F1 {_num(binary.get('f1'))}; TPR {_num(binary.get('tpr'))}, FPR {_num(binary.get('fpr'))}; "
-         f"Brier {_num(cv.get('brier'))} ({_md(cv.get('folds', '?'))}-fold cross-validation)." if card else "No model card in run.json."),
+         f"Brier {_num(cv.get('brier'))}; measured on {_md(source)}." if card else "No model card in run.json."),
         "",
         "## Articles", "",
         "Verdicts: " + ", ".join(f"{lab} {int(verdicts.get(lab, 0)):,}" for lab in agg.VERDICTS) + ".", "",
