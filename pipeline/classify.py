@@ -34,7 +34,8 @@ from .errors import FramingError
 from .features import DomainFeatures, evidence_spans
 from .labelled import codebook_versions, data_hash, passage_ids, read_labelled
 from .passages import passage_kind
-from .store import atomic_path, card_path, checked_card, codebook_sha256, file_sha256, versions, write_json
+from .store import (atomic_path, card_path, checked_card, codebook_sha256, file_sha256, read_csv, versions, write_csv,
+                    write_json)
 
 PROBA_COLUMNS = tuple(f"p_{label}" for label in config.LABELS)
 N_REASONS = 5
@@ -458,9 +459,8 @@ def evaluate(
                              **{c: predicted[c].to_numpy() for c in PROBA_COLUMNS},
                              top_features=predicted["top_features"].to_numpy())
         wrong = wrong[wrong["label"] != wrong["predicted"]]
-        with atomic_path(misclassified) as tmp:
-            wrong[["file", "line", "id", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]].to_csv(
-                tmp, index=False)
+        write_csv(wrong[["file", "line", "id", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]],
+                  misclassified)
     if json_out is not None:
         write_json(json_out, figures)
     return figures
@@ -627,7 +627,7 @@ def _read_results(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         for suffix in (".parquet", ".csv"):
             path = results_dir / f"{name}{suffix}"
             if path.is_file():
-                tables.append(pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, keep_default_na=False))
+                tables.append(pd.read_parquet(path) if suffix == ".parquet" else read_csv(path, keep_default_na=False))
                 break
         else:
             raise FramingError(f"no {name}.parquet or {name}.csv in {results_dir}", None,

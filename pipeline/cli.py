@@ -232,7 +232,7 @@ def check_labels_cmd(labelled, min_confidence, out, top, group_by):
         framing check-labels corpus/labelled/*.jsonl --out suspects.csv
     """
     from .classify import check_labels
-    from .store import atomic_path
+    from .store import write_csv
 
     suspects = check_labels(list(labelled), min_confidence=min_confidence, group_by=group_by)
     for row in suspects.head(top).itertuples(index=False):
@@ -240,8 +240,7 @@ def check_labels_cmd(labelled, min_confidence, out, top, group_by):
                    f"({row.p_predicted:.2f})  {row.text[:100]!r}")
     click.echo(f"{len(suspects)} suspect label(s)")
     if out:
-        with atomic_path(out) as tmp:
-            suspects.to_csv(tmp, index=False)
+        write_csv(suspects, out)
 
 
 def _format_figures(figures: dict) -> str:

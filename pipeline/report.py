@@ -30,7 +30,7 @@ import pandas as pd
 from . import aggregate as agg
 from .config import DEFAULT_PERIOD, LABELS
 from .errors import FramingError
-from .store import write_table, write_text
+from .store import read_csv, write_table, write_text
 
 HTML_MAX_ARTICLES = 2000  # per-article rows and passage listings shown in the page (all are in the tables)
 HTML_MAX_ERRORS = 200
@@ -157,7 +157,7 @@ def _read_table(path: Path, name: str, *, required: bool = False) -> pd.DataFram
         file = path / f"{name}.{suffix}"
         if file.is_file():
             try:
-                return pd.read_parquet(file) if suffix == "parquet" else pd.read_csv(file, keep_default_na=False, na_values=[""])
+                return pd.read_parquet(file) if suffix == "parquet" else read_csv(file, keep_default_na=False, na_values=[""])
             except Exception as exc:  # a truncated or foreign file: say which one
                 raise FramingError(f"cannot read {file.name} ({exc.__class__.__name__}: {exc})", str(file),
                                    "re-run `framing run` to rewrite the results") from exc

@@ -11,6 +11,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -65,19 +66,70 @@ def write_json(path: str | Path, data) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
 
 
+# --------------------------------------------------------------------------------------
+# Spreadsheet safety: every CSV written goes through csv_safe_frame / csv_safe_cell, so a
+# title such as ``=HYPERLINK(...)`` is text, not a live formula, when the file is opened in
+# a spreadsheet. Parquet keeps the exact text.
+
+_C0_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f]")  # all but tab and newline (CR included)
+_FORMULA_START = re.compile("'*[=+\\-@\t]")  # quotes first: a cell like "'=x" stays reversible
+_NEUTRALISED = re.compile("'+[=+\\-@\t]")
+
+
+def csv_safe_cell(value):
+    """A CSV cell that spreadsheets show as text: C0 control characters other than tab and
+    newline removed, and a ``'`` put before a cell that begins with ``=``, ``+``, ``-``,
+    ``@`` or tab (the OWASP rule). Non-strings are returned as they are.
+
+    >>> csv_safe_cell('=HYPERLINK("http://evil.example","open")')
+    '\'=HYPERLINK("http://evil.example","open")'
+    """
+    if not isinstance(value, str):
+        return value
+    value = _C0_CONTROLS.sub("", value)
+    return "'" + value if _FORMULA_START.match(value) else value
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell passed through :func:`csv_safe_cell` (a copy)."""
+    df = df.copy()
+    for column in df.columns:
+        if df[column].dtype == object or pd.api.types.is_string_dtype(df[column]):
+            df[column] = df[column].map(csv_safe_cell)
+    return df
+
+
+def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
+    """Read a CSV this tool wrote, taking off the ``'`` that :func:`csv_safe_cell` put before
+    formula-like cells (control characters it removed stay removed)."""
+    df = pd.read_csv(path, **kwargs)
+    for column in df.columns:
+        if df[column].dtype == object or pd.api.types.is_string_dtype(df[column]):
+            df[column] = df[column].map(
+                lambda v: v[1:] if isinstance(v, str) and _NEUTRALISED.match(v) else v)
+    return df
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as spreadsheet-safe CSV (see :func:`csv_safe_cell`) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        csv_safe_frame(df).to_csv(tmp, index=False)
+    return Path(path)
+
+
 def write_table(df: pd.DataFrame, path: str | Path, *, fmt: str = "parquet") -> Path:
-    """Write ``df`` as ``<path>.parquet`` or ``<path>.csv`` atomically; return the final path.
+    """Write ``df`` as ``<path>.parquet`` or ``<path>.csv`` (spreadsheet-safe, see
+    :func:`csv_safe_cell`) atomically; return the final path.
 
     ``path`` is given without suffix, e.g. ``out/passages``.
     """
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"fmt must be 'parquet' or 'csv', got {fmt!r}")
     final = Path(f"{path}.{fmt}")
+    if fmt == "csv":
+        return write_csv(df, final)
     with atomic_path(final) as tmp:
-        if fmt == "parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)
+        df.to_parquet(tmp, index=False)
     return final
 
 
@@ -120,6 +172,7 @@ class TableStream:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.tmp, self.schema, self.fmt = _temporary_beside(self.final), schema, fmt
         self._rows: list[dict] = []
+        self._text_columns = [f.name for f in schema if pa.types.is_string(f.type)]
         if fmt == "parquet":
             self._writer = pq.ParquetWriter(self.tmp, schema)
         else:
@@ -136,6 +189,9 @@ class TableStream:
         if self._rows:
             # Column lists convert faster than row dicts (Table.from_pylist); same table.
             columns = {name: [row.get(name) for row in self._rows] for name in self.schema.names}
+            if self.fmt == "csv":
+                for name in self._text_columns:
+                    columns[name] = [csv_safe_cell(v) for v in columns[name]]
             self._writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
             self._rows = []
 
