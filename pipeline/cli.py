@@ -3,15 +3,17 @@ mistakes (:class:`~pipeline.errors.FramingError`) print as ``Error: ...`` with e
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from . import __version__, config
-from .errors import FramingError
+from .errors import FramingError, FramingWarning
 
 
 def _user_errors(func):
@@ -20,11 +22,29 @@ def _user_errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with _warnings_shown():
+                return func(*args, **kwargs)
         except FramingError as exc:
             raise click.ClickException(exc.message) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _warnings_shown():
+    """Print each :class:`FramingWarning` raised inside as one ``Warning: ...`` line (stderr)."""
+    with warnings.catch_warnings():  # restores showwarning and the filters on the way out
+        warnings.simplefilter("always", FramingWarning)
+        others = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, FramingWarning):
+                click.echo(f"Warning: {message}", err=True)
+            else:
+                others(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -14,6 +14,7 @@ import platform
 import re
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -312,9 +313,34 @@ def codebook_sha256() -> str | None:
 
 
 def checked_card(path: str | Path = config.DEFAULT_MODEL) -> dict:
-    """The model's card, once the file is present and matches the SHA-256 the card records;
-    the model itself is not unpickled. Raises :class:`~pipeline.errors.ModelFileError`."""
-    path = Path(path)
+    """The model's card, once the file is present, the card is as written (its ``self_sha256``)
+    and the file matches the SHA-256 the card records; the model itself is not unpickled.
+    Raises :class:`~pipeline.errors.ModelFileError`."""
+    return checked_model(path, read=False)[1]
+
+
+def checked_model(path: str | Path = config.DEFAULT_MODEL, *, read: bool = True) -> tuple[bytes | None, dict]:
+    """(the model file's bytes, its card) once both pass the checks of :func:`checked_card`;
+    the bytes are the ones that were hashed, so what is unpickled is what was checked.
+
+    A model and its card are replaced as a pair (:func:`write_model_with_card`), the card
+    first: a reader that catches the moment between the two renames sees a mismatch and
+    looks again, so it never accepts a new model with an old card or the reverse."""
+    for attempt in range(_PAIR_ATTEMPTS):
+        try:
+            return _checked_model_once(Path(path), read)
+        except ModelFileError as exc:
+            if not getattr(exc, "mismatch", False) or attempt == _PAIR_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+_PAIR_ATTEMPTS = 4
+CARD_SELF_HASH = "self_sha256"
+
+
+def _checked_model_once(path: Path, read: bool) -> tuple[bytes | None, dict]:
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}", None, "train one with `framing train` or pass --model")
     cpath = card_path(path)
@@ -324,12 +350,68 @@ def checked_card(path: str | Path = config.DEFAULT_MODEL) -> dict:
     try:
         card = json.loads(cpath.read_text(encoding="utf-8"))
         expected = card["model_sha256"]
-    except (ValueError, KeyError, TypeError) as exc:
+        recorded = card[CARD_SELF_HASH]
+    except KeyError as exc:
+        raise ModelFileError(f"model card records no {exc.args[0]} (an unchecked or older card)", str(cpath),
+                             "retrain the model with `framing train`")
+    except (ValueError, TypeError, OSError) as exc:
         raise ModelFileError(f"unreadable model card ({exc})", str(cpath), "retrain the model with `framing train`")
-    actual = file_sha256(path)
-    if actual != expected:
+    if card_digest(card) != recorded:
         raise ModelFileError(
+            f"model card {cpath.name} was edited after training (its figures no longer match its self_sha256)",
+            str(cpath), "the report would correct shares with changed figures; restore the card or retrain",
+        )
+    data = path.read_bytes() if read else None
+    actual = hashlib.sha256(data).hexdigest() if read else file_sha256(path)
+    if actual != expected:
+        error = ModelFileError(
             f"model file {path} does not match its card (sha256 {actual[:12]}… but the card says {str(expected)[:12]}…)",
             str(cpath), "the file was changed or replaced; load only models from trusted sources, or retrain",
         )
+        error.mismatch = True
+        raise error
+    return data, card
+
+
+def card_digest(card: dict) -> str:
+    """SHA-256 of a card's content (canonical JSON: keys sorted, compact), ``self_sha256`` left out."""
+    body = {key: value for key, value in card.items() if key != CARD_SELF_HASH}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sealed_card(card: dict) -> dict:
+    """``card`` as it will read back from JSON, with its ``self_sha256`` filled in."""
+    card = json.loads(json.dumps(card, default=str))
+    card[CARD_SELF_HASH] = card_digest(card)
     return card
+
+
+def write_model_with_card(path: str | Path, dump, card: dict) -> dict:
+    """Write a model file (``dump(tmp_path)`` writes it) and its card beside it as a pair;
+    return the card as written, with ``model_file``, ``model_sha256`` and ``self_sha256``.
+
+    Both are written to temporary files first; then the card is renamed into place, then the
+    model. Every moment in between shows a pair whose hashes disagree, which
+    :func:`checked_model` waits out (or refuses, if a crash left it so)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cpath = card_path(path)
+    model_tmp, card_tmp = _temporary_beside(path), _temporary_beside(cpath)
+    try:
+        dump(model_tmp)
+        _fsync(model_tmp)
+        card = sealed_card({**card, "model_file": path.name, "model_sha256": file_sha256(model_tmp)})
+        card_tmp.write_text(json.dumps(card, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        _fsync(card_tmp)
+        os.replace(card_tmp, cpath)
+        os.replace(model_tmp, path)
+    finally:
+        model_tmp.unlink(missing_ok=True)
+        card_tmp.unlink(missing_ok=True)
+    return card
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())

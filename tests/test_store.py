@@ -86,3 +86,33 @@ def test_run_writes_no_live_formula_or_control_in_any_csv(tmp_path, small_model)
     assert articles.loc[articles.source_path == "hostile.json", "outlet"].item() == "@evil"
     report_articles = pd.read_parquet(out / "tables" / "articles.parquet")
     assert report_articles["title"].str.startswith("=HYPERLINK").any()
+
+
+_PAIR_WRITER = """
+import sys
+from pipeline import store
+path, rounds = sys.argv[1], int(sys.argv[2])
+for i in range(rounds):
+    payload = (f"model {i:05d} ".encode() * 20000)
+    store.write_model_with_card(path, lambda tmp: open(tmp, "wb").write(payload), {"round": i})
+"""
+
+
+def test_model_and_card_are_replaced_as_a_pair(tmp_path):
+    """A writer process replaces a model and its card 150 times while this process reads
+    them: every read gives a model with its own card, and none is refused."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.joblib"
+    store.write_model_with_card(path, lambda tmp: tmp.write_bytes(b"model 00000 " * 20000), {"round": -1})
+    writer = subprocess.Popen([sys.executable, "-c", _PAIR_WRITER, str(path), "150"])
+    reads = 0
+    while writer.poll() is None or reads == 0:
+        data, card = store.checked_model(path)
+        if card["round"] >= 0:
+            assert data.startswith(f"model {card['round']:05d} ".encode())
+        reads += 1
+    assert writer.returncode == 0 and reads > 10
+    assert store.checked_card(path)["round"] == 149
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.card.json", "m.joblib"]  # no temporaries left
