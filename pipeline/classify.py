@@ -440,7 +440,7 @@ def evaluate(
     ``article_verdicts`` from :func:`article_agreement` when the lines carry
     ``config.REAL_GROUP_FIELD`` (else None)). Headlines in a ``title`` field are used."""
     model, card = load_model(model_path)
-    frame = read_labelled(paths)
+    frame = read_labelled(paths, merge_duplicates=False)  # held-out: every line counts
     titles = frame["title"].tolist() if "title" in frame else None
     predicted = predict(model, frame["text"].tolist(), titles=titles)
     y_true, y_pred = frame["label"].to_numpy(), predicted["label"].to_numpy()

@@ -3,10 +3,25 @@ mistakes (:class:`~pipeline.errors.FramingError`) print as ``Error: ...`` with e
 """
 from __future__ import annotations
 
+import os
+import signal
+import sys
+
+
+def _exit_at_once(signum, frame):  # pragma: no cover - only while the command starts up
+    os.write(2, f"Interrupted ({signal.Signals(signum).name}) while starting: nothing was done.\n".encode())
+    os._exit(128 + signum)
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0] if sys.argv else "") == "framing":
+    # Run as the command: from the first moment (the imports below take a while), Ctrl-C and
+    # SIGTERM end it with one line; main() takes over once it can clean up.
+    signal.signal(signal.SIGINT, _exit_at_once)
+    signal.signal(signal.SIGTERM, _exit_at_once)
+
 import contextlib
 import functools
 import json
-import sys
 import warnings
 from pathlib import Path
 
@@ -104,6 +119,8 @@ def run_cmd(input_dir, out, model, fmt, workers, engine, scheduler, no_filter, m
     result = run(input_dir, out, model=model, fmt=fmt, workers=workers, engine=engine, scheduler=scheduler,
                  relevance_filter=not no_filter, max_bytes=max_bytes, report=not no_report, period=period,
                  syndicated=syndicated, quiet=quiet)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
     if not quiet:
         counts = result.counts
         click.echo(f"{counts['articles']} articles ({counts['duplicates']} duplicates skipped), "
@@ -292,9 +309,46 @@ def _format_figures(figures: dict) -> str:
     return "\n".join(lines)
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` swallows it; not a KeyboardInterrupt, which click would turn into
+    "Aborted!"."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signum)
+
+
+def _on_signal(signum, frame):
+    # Once: later signals while the run stops its workers and cleans up are ignored, so a
+    # second Ctrl-C cannot interrupt the clean-up with a traceback.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _interrupted_line(signum: int) -> str:
+    name = signal.Signals(signum).name
+    return (f"Interrupted ({name}): no output was replaced; run the same command again to resume "
+            f"(a run keeps every batch it finished in its cache).")
+
+
 def main(argv=None):
-    """Console-script entry point."""
-    return cli.main(args=argv, prog_name="framing")
+    """Console-script entry point: SIGINT and SIGTERM end the command (its workers too) with
+    one line and exit status 130 or 143, never a traceback."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _on_signal)
+    try:
+        return cli.main(args=argv, prog_name="framing")
+    except Interrupted as exc:
+        _quiet_exit(exc.signum)
+
+
+def _quiet_exit(signum: int):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    click.echo(_interrupted_line(signum), err=True)
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

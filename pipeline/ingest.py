@@ -34,7 +34,7 @@ import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pipeline import config
 from pipeline.errors import FramingError
@@ -112,14 +112,15 @@ _CSV_FIELD_LIMIT = 2**31 - 1  # a C long everywhere; a field can be as large as 
 
 
 def iter_articles(
-    root: str | Path, *, max_bytes: int = config.MAX_BYTES
+    root: str | Path, *, max_bytes: int = config.MAX_BYTES, exclude: Callable[[str], bool] | None = None
 ) -> Iterator[Article | IngestError]:
     """Yield an Article per article under ``root`` and an IngestError per input that fails.
 
     ``root`` is a folder (walked recursively in sorted order, hidden files and folders and
     unsupported extensions skipped, ``metadata.csv`` at its top read as metadata) or a single
-    file. Files larger than ``max_bytes`` are not read. Never raises for bad input; reads one
-    file at a time, and JSONL and CSV row by row.
+    file. Files larger than ``max_bytes`` are not read. A folder for which ``exclude(path)``
+    is true is not entered (``framing run`` skips output folders with it). Never raises for
+    bad input; reads one file at a time, and JSONL and CSV row by row.
 
     >>> for item in iter_articles("corpus/articles"):
     ...     if isinstance(item, IngestError):
@@ -132,7 +133,7 @@ def iter_articles(
             f"pass e.g. {config.MAX_BYTES}",
         )
     # The check above runs at call time; the walk itself is lazy.
-    return _iter_articles(Path(root), max_bytes)
+    return _iter_articles(Path(root), max_bytes, exclude)
 
 
 def read_metadata(path: str | Path, *, max_bytes: int = config.MAX_BYTES) -> dict[str, dict]:
@@ -158,7 +159,7 @@ def read_metadata(path: str | Path, *, max_bytes: int = config.MAX_BYTES) -> dic
 # --- walking -------------------------------------------------------------------------------
 
 
-def _iter_articles(root: Path, max_bytes: int) -> Iterator[Article | IngestError]:
+def _iter_articles(root: Path, max_bytes: int, exclude=None) -> Iterator[Article | IngestError]:
     try:
         if not os.path.isdir(root):
             yield from _read_single(root, max_bytes)
@@ -169,7 +170,7 @@ def _iter_articles(root: Path, max_bytes: int) -> Iterator[Article | IngestError
             metadata, problem = _read_metadata(meta_path, config.METADATA_FILE, max_bytes)
             if problem is not None:
                 yield problem
-        for item in _walk(root):
+        for item in _walk(root, exclude):
             if isinstance(item, IngestError):
                 yield item
             elif item[0] != config.METADATA_FILE:
@@ -191,7 +192,7 @@ def _read_single(path: Path, max_bytes: int) -> Iterator[Article | IngestError]:
         yield from _read_file(path, path.name, max_bytes, {})
 
 
-def _walk(root: Path) -> Iterator[tuple[str, Path] | IngestError]:
+def _walk(root: Path, exclude=None) -> Iterator[tuple[str, Path] | IngestError]:
     """Yield ``(relative POSIX path, path)`` for every candidate input under ``root``.
 
     Order is sorted by path components. Folders that cannot be listed, symlinked folders
@@ -220,6 +221,8 @@ def _walk(root: Path) -> Iterator[tuple[str, Path] | IngestError]:
         if _SURROGATE.search(rel):
             yield IngestError(_printable(rel), None, "name is not valid UTF-8; rename it")
         elif kind == "folder":
+            if exclude is not None and exclude(entry.path):
+                continue
             stack.append((Path(entry.path), f"{rel}/", iter(_listing(Path(entry.path), rel))))
         elif kind == "linked folder":
             yield _symlinked_folder(Path(entry.path), folder, rel)

@@ -35,8 +35,10 @@ from .errors import FramingError, FramingWarning, LabelledDataError
 Problem = tuple[str, "int | None", str]
 
 
-def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
+def read_labelled(paths: Iterable[str | Path], *, merge_duplicates: bool = True) -> pd.DataFrame:
     """Read labelled files (JSONL, Prodigy, Doccano, CSV), validated; see module docs.
+    ``merge_duplicates=False`` keeps agreeing copies (held-out data for ``evaluate``, where
+    a repeated passage is not leakage); conflicting copies are refused either way.
 
     >>> df = read_labelled(["corpus/labelled/seed.jsonl"])
     >>> sorted(df.label.unique())
@@ -56,7 +58,11 @@ def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
             row = _normalise(record, str(path), line, problems)
             if row is not None:
                 rows.append(row)
-    rows, merged = _merged_duplicates(rows, problems)
+    kept, merged = _merged_duplicates(rows, problems)
+    if merge_duplicates:
+        rows = kept
+    else:
+        merged = 0
     if problems:
         raise LabelledDataError(problems)
     if merged:

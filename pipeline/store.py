@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import config
-from .errors import ModelFileError
+from .errors import FramingError, ModelFileError
 
 
 @contextlib.contextmanager
@@ -222,6 +222,164 @@ def remove_stale_temporaries(folder: str | Path) -> int:
 
 
 # --------------------------------------------------------------------------------------
+# One run per output folder: a lock, held for the whole run, on a file inside it.
+
+
+LOCK_FILE = ".framing.lock"  # also marks a folder as framing's output: never read as input
+
+
+class OutputInUse(FramingError):
+    """Another run holds the output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(out: str | Path, run_id: str) -> Iterator[None]:
+    """Hold ``out``'s lock for the block, or raise :class:`OutputInUse` at once naming the run
+    that holds it. The lock is the kernel's (``flock``) on ``out/.framing.lock``: a run that is
+    killed, even with SIGKILL, releases it, so a stale lock file is simply taken over."""
+    import fcntl
+
+    path = Path(out) / LOCK_FILE
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = _lock_holder(handle.read())
+            raise OutputInUse(f"{out} is in use by run {holder.get('run_id', '?')} (pid {holder.get('pid', '?')}, "
+                              f"started {holder.get('started', '?')})", None,
+                              "wait for it to finish, or give another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(),
+                                 "started": _now_stamp(iso=True)}) + "\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock; the file stays, as the output folder's marker
+
+
+def _lock_holder(text: str) -> dict:
+    try:
+        holder = json.loads(text)
+        return holder if isinstance(holder, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _now_stamp(iso: bool = False) -> str:
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.isoformat(timespec="seconds") if iso else now.strftime("%Y%m%dT%H%M%SZ")
+
+
+# --------------------------------------------------------------------------------------
+# Staging: a run writes its whole output set into a hidden folder inside ``out`` and then
+# swaps it in, so a run that fails (disk full, unwritable file, interrupted) leaves the
+# previous complete set. The swap only renames (no data is written, so it cannot run out of
+# space); a run killed in the middle of it is finished by the next run (the staging folder
+# holds a ``.complete`` marker once everything is in it).
+
+
+STAGING_PREFIX = ".staging-"
+_COMPLETE = ".complete"
+# Output files of the other table format: a CSV run removes an older Parquet set, and back.
+_TABLE_NAMES = ("articles", "passages", "entities")
+
+
+def new_staging(out: str | Path, run_id: str) -> Path:
+    """A fresh, empty staging folder inside ``out`` for this run."""
+    stage = Path(out) / f"{STAGING_PREFIX}{run_id}"
+    stage.mkdir()
+    return stage
+
+
+def publish_staging(stage: Path, out: Path) -> None:
+    """Mark ``stage`` complete and move everything in it into ``out`` (replacing files and
+    folders of the same name, and the other format's tables); remove ``stage``."""
+    _fsync_path(stage)
+    (stage / _COMPLETE).touch()
+    _fsync_path(stage)
+    _move_staged(stage, out)
+
+
+def recover_staging(out: str | Path) -> list[str]:
+    """Under the output lock, at the start of a run: finish the swap of a complete staging
+    folder a killed run left, and delete incomplete ones and half-swapped old folders.
+    Returns what was done, for the run's notes."""
+    import shutil
+
+    out = Path(out)
+    notes = []
+    for stage in sorted(out.glob(f"{STAGING_PREFIX}*")):
+        if (stage / _COMPLETE).exists():
+            _move_staged(stage, out)
+            notes.append(f"finished publishing the outputs of an interrupted run ({stage.name})")
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
+    for old in out.glob(".old-*"):
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+    return notes
+
+
+def link_into(stage: Path, out: Path, names) -> None:
+    """Put ``out``'s files ``names`` into ``stage`` too (hard links, else copies), so that a
+    run that keeps its tables publishes them with its new run.json and report."""
+    import shutil
+
+    for name in names:
+        try:
+            os.link(out / name, stage / name)
+        except OSError:
+            shutil.copy2(out / name, stage / name)
+
+
+def discard_staging(stage: Path | None) -> None:
+    import shutil
+
+    if stage is not None:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _move_staged(stage: Path, out: Path) -> None:
+    import shutil
+
+    names = sorted(p.name for p in stage.iterdir() if p.name != _COMPLETE)
+    formats = {Path(n).stem: Path(n).suffix for n in names if Path(n).stem in _TABLE_NAMES}
+    for name in names:
+        source, target = stage / name, out / name
+        if source.is_dir():
+            if target.exists():
+                old = out / f".old-{name}-{stage.name}"
+                os.replace(target, old)
+                os.replace(source, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(source, target)
+        elif target.exists() and os.path.samefile(source, target):
+            source.unlink()  # a kept table linked in by link_into (rename would leave both names)
+        else:
+            os.replace(source, target)
+    for stem, suffix in formats.items():
+        for other in (".parquet", ".csv"):
+            if other != suffix:
+                (out / f"{stem}{other}").unlink(missing_ok=True)
+    (stage / _COMPLETE).unlink(missing_ok=True)
+    stage.rmdir()
+    _fsync_path(out)
+
+
+def _fsync_path(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------
 # The run cache: results per article, keyed by content hash (and model hash for labels),
 # in SQLite so that an interrupted run loses at most the batch in flight.
 
@@ -239,14 +397,89 @@ CREATE TABLE IF NOT EXISTS seen (content_hash TEXT PRIMARY KEY, article_id TEXT 
 """
 
 
+_CACHE_COLUMNS = {"nlp": ["content_hash", "nlp_key", "result"], "labels": ["content_hash", "label_key", "result"],
+                  "seen": ["content_hash", "article_id"]}
+_CACHE_ID = 0x46524D43  # PRAGMA application_id "FRMC": a framing run cache
+
+
 def open_cache(path: str | Path) -> sqlite3.Connection:
-    """Open (creating) the run cache; the ``seen`` table of the previous run is cleared."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(_CACHE_SCHEMA)
-    conn.execute("DELETE FROM seen")
+    """Open (creating) the run cache; the ``seen`` table of the previous run is cleared.
+    Raises :class:`DamagedCache` if the file is not a sound cache of this version."""
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DamagedCache(path, "it is not a file")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DamagedCache(path, f"it cannot be opened ({exc})") from None
+    try:
+        _check_cache(conn)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(_CACHE_SCHEMA)
+        conn.execute(f"PRAGMA application_id={_CACHE_ID}")
+        conn.execute("DELETE FROM seen")
+    except sqlite3.Error as exc:
+        conn.close()
+        if is_disk_full(exc):
+            raise
+        raise DamagedCache(path, f"it cannot be written ({exc})") from None
+    except DamagedCache:
+        conn.close()
+        raise
     return conn
+
+
+class DamagedCache(Exception):
+    """The run cache file is damaged, foreign or from an older version (``reason`` says how)."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+def _check_cache(conn: sqlite3.Connection) -> None:
+    path = Path(conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:")
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return  # a new (or empty) file: made into a cache below
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        columns = {t: [row[1] for row in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+        if tables != set(_CACHE_COLUMNS) or columns != _CACHE_COLUMNS or app_id not in (0, _CACHE_ID):
+            raise DamagedCache(path, "it is not a run cache of this version (other tables or columns)")
+        problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise DamagedCache(path, f"it is damaged ({problem})")
+    except sqlite3.DatabaseError as exc:
+        raise DamagedCache(path, f"it is damaged or not SQLite ({exc})") from None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or the quota) is full, in any of the ways OSError,
+    pyarrow and SQLite say it."""
+    import errno
+
+    text = str(exc).lower()
+    return (getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text
+            or "disk is full" in text or "quota exceeded" in text)
+
+
+def open_cache_or_move_aside(path: str | Path) -> tuple[sqlite3.Connection, dict | None]:
+    """:func:`open_cache`, and if the cache is damaged or foreign: move it (and its ``-wal``
+    and ``-shm`` files) aside as ``NAME.damaged-<UTC time>`` and start a new one. Returns the
+    connection and ``{"moved_to", "reason"}`` when a cache was moved aside, else None."""
+    path = Path(path)
+    try:
+        return open_cache(path), None
+    except DamagedCache as exc:
+        aside = path.with_name(f"{path.name}.damaged-{_now_stamp()}")
+        os.replace(path, aside)
+        for suffix in ("-wal", "-shm"):
+            extra = path.with_name(path.name + suffix)
+            if os.path.lexists(extra):
+                os.replace(extra, aside.with_name(aside.name + suffix))
+        return open_cache(path), {"moved_to": aside.name, "reason": exc.reason}
 
 
 def first_seen(conn: sqlite3.Connection, content_hash: str, article_id: str) -> str | None:
