@@ -192,3 +192,20 @@ def test_batch_run_writes_the_report_by_default(tmp_path):
     assert (out / "summary.md").exists() and (out / "tables" / "outlets.csv").exists()
     verdict = pd.read_parquet(out / "articles.parquet")["verdict"].tolist()
     assert verdict[0] in {"conflates", "distinguishes", "mixed", "neither"}
+
+
+def test_batch_short_articles_beginning_with_domain_words_are_classified(tmp_path):
+    """A one-paragraph article that begins with "Credit", "Score", "Share"... is body text,
+    classified, not rejected as having only page furniture."""
+    src = tmp_path / "in"
+    src.mkdir()
+    texts = ["Credit Suisse analysts said Sesame Credit is not part of the state system.",
+             "Share prices of Alibaba fell after reports that Sesame Credit scores would feed the state blacklists.",
+             "Follow the money: Sesame Credit is a loyalty scheme of Ant Group, not the government's social credit system."]
+    for i, text in enumerate(texts):
+        (src / f"{i}.txt").write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(src, out, workers=1, report=False, quiet=True)
+    assert result.failed == 0 and result.counts["articles"] == 3
+    passages = _tables(out)["passages"]
+    assert passages["kind"].tolist() == ["body"] * 3 and passages["reason"].tolist() == ["classified"] * 3
