@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from pipeline import config
+from test_resume import _cache_rows  # committed batches, read without disturbing the run
 
 pytestmark = pytest.mark.slow
 
@@ -307,17 +308,6 @@ def test_full_disk_is_an_error_and_keeps_the_previous_complete_outputs(corpus_an
 
 
 # --- signals ------------------------------------------------------------------------------
-
-
-def _cache_rows(out: Path) -> int:
-    path = out / "framing-cache.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
-            return conn.execute("SELECT count(*) FROM labels").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def _descendants(pid: int) -> set[int]:
