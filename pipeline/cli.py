@@ -327,10 +327,12 @@ def _on_signal(signum, frame):
     raise Interrupted(signum)
 
 
-def _interrupted_line(signum: int) -> str:
+def _interrupted_line(signum: int, command: str | None) -> str:
     name = signal.Signals(signum).name
-    return (f"Interrupted ({name}): no output was replaced; run the same command again to resume "
-            f"(a run keeps every batch it finished in its cache).")
+    if command == "run":
+        return (f"Interrupted ({name}): no output was replaced; run the same command again to resume "
+                f"(a run keeps every batch it finished in its cache).")
+    return f"Interrupted ({name}): no output was replaced; run the same command again."
 
 
 def main(argv=None):
@@ -341,14 +343,12 @@ def main(argv=None):
     try:
         return cli.main(args=argv, prog_name="framing")
     except Interrupted as exc:
-        _quiet_exit(exc.signum)
-
-
-def _quiet_exit(signum: int):
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
-    click.echo(_interrupted_line(signum), err=True)
-    sys.exit(128 + signum)
+        args = sys.argv[1:] if argv is None else list(argv)
+        command = next((a for a in args if not a.startswith("-")), None)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        click.echo(_interrupted_line(exc.signum, command), err=True)
+        sys.exit(128 + exc.signum)
 
 
 if __name__ == "__main__":
