@@ -15,6 +15,7 @@ Outputs in ``out`` (columns in the README): ``articles``, ``passages``, ``entiti
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib.metadata
@@ -44,6 +45,7 @@ class RunResult:
     counts: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)  # reason kind -> number of failed inputs
     manifest: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # things the user should be told (cache moved aside, ...)
 
     @property
     def failed(self) -> int:
@@ -68,11 +70,40 @@ def run(
 ) -> RunResult:
     """Process every article under ``input_dir`` and write the outputs to ``out``.
 
+    One run at a time per ``out`` (a second one raises at once, naming the first); the
+    outputs are written to a staging folder inside ``out`` and swapped in at the end, so a
+    run that fails or is interrupted leaves the previous complete set.
+
     >>> result = run("corpus/articles", "reports/sample")
     >>> result.counts["articles"]
     5
     """
+    options = dict(model=model, fmt=fmt, workers=workers, engine=engine, scheduler=scheduler,
+                   relevance_filter=relevance_filter, max_bytes=max_bytes, report=report, period=period,
+                   syndicated=syndicated, quiet=quiet)
     input_dir, out = Path(input_dir), Path(out)
+    if not input_dir.exists():
+        raise FramingError(f"input not found: {input_dir}", None, "give a folder (or file) of articles")
+    run_id = uuid.uuid4().hex[:12]
+    _prepare_output_folder(out)
+    stage = None
+    try:
+        with _output_errors(out), store.output_lock(out, run_id):
+            notes = store.recover_staging(out)
+            stage = store.new_staging(out, run_id)
+            result = _run(input_dir, out, stage=stage, run_id=run_id, notes=notes, **options)
+            store.publish_staging(stage, out)
+            return result
+    except BaseException:
+        store.discard_staging(stage)
+        if engine == "local":
+            _stop_fork_server()  # and with it any worker left: nothing outlives a failed run
+        raise
+
+
+def _run(input_dir: Path, out: Path, *, stage: Path, run_id: str, notes: list, model, fmt, workers, engine,
+         scheduler, relevance_filter, max_bytes, report, period, syndicated, quiet) -> RunResult:
+    """The run itself: reads previous outputs and the cache in ``out``, writes to ``stage``."""
     if not input_dir.exists():
         raise FramingError(f"input not found: {input_dir}", None, "give a folder (or file) of articles")
     if engine not in ENGINES:
@@ -93,37 +124,43 @@ def run(
     options = dict(engine=engine, workers=workers, fmt=fmt, relevance_filter=relevance_filter, max_bytes=max_bytes)
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
 
+    outputs_inside = _OutputFolders(out)
     previous = _previous_manifest(out)
-    inputs_stat = _inputs_stat(input_dir, max_bytes, started)
+    inputs_stat = _inputs_stat(input_dir, max_bytes, started, exclude=outputs_inside)
     if _outputs_reusable(previous, out, output_key, inputs_stat):
         # Same input files (by path, size and mtime), models, options and code, outputs intact:
         # nothing to read, recompute or rewrite.
-        result = RunResult(out=out, counts=Counter(previous["counts"]), errors=Counter(previous["errors_by_reason"]))
+        result = RunResult(out=out, counts=Counter(previous["counts"]), errors=Counter(previous["errors_by_reason"]),
+                           notes=notes + outputs_inside.notes())
         result.counts["from_cache"] = result.counts["articles"]
         result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
                                     {}, options)
         result.manifest.update({k: previous[k] for k in ("inputs_sha256", "output_key", "outputs")},
-                               inputs_stat_sha256=inputs_stat, outputs_reused=True)
-        _finish(out, result.manifest, previous, report, period, syndicated)
+                               inputs_stat_sha256=inputs_stat, outputs_reused=True, run_id=run_id,
+                               notes=result.notes)
+        store.link_into(stage, out, previous["outputs"])  # the kept tables, beside the new run.json
+        _finish(stage, out, result.manifest, previous, report, period, syndicated)
         return result
 
     if engine == "local" and workers > 1:
         _start_fork_server()  # its imports overlap this process's set-up below
-    out.mkdir(parents=True, exist_ok=True)
     store.remove_stale_temporaries(out)
-    result = RunResult(out=out)
+    result = RunResult(out=out, notes=notes)
     timings = Counter()
     inputs = hashlib.sha256()
-    cache = store.open_cache(out / store.CACHE_FILE)
+    cache, moved = store.open_cache_or_move_aside(out / store.CACHE_FILE)
+    if moved:
+        result.notes.append(f"the run cache {store.CACHE_FILE} was moved aside to {moved['moved_to']} "
+                            f"({moved['reason']}) and rebuilt")
     tables = {
-        "articles": store.TableStream(out / "articles", store.ARTICLE_SCHEMA, fmt),
-        "passages": store.TableStream(out / "passages", store.PASSAGE_SCHEMA, fmt),
-        "entities": store.TableStream(out / "entities", store.ENTITY_SCHEMA, fmt),
-        "errors": store.TableStream(out / "errors", store.ERROR_SCHEMA, "csv"),
+        "articles": store.TableStream(stage / "articles", store.ARTICLE_SCHEMA, fmt),
+        "passages": store.TableStream(stage / "passages", store.PASSAGE_SCHEMA, fmt),
+        "entities": store.TableStream(stage / "entities", store.ENTITY_SCHEMA, fmt),
+        "errors": store.TableStream(stage / "errors", store.ERROR_SCHEMA, "csv"),
     }
     progress = _progress(quiet)
     try:
-        items = _fingerprinted(iter_articles(input_dir, max_bytes=max_bytes), inputs)
+        items = _fingerprinted(iter_articles(input_dir, max_bytes=max_bytes, exclude=outputs_inside), inputs)
         batches = _batches(items, cache, tables, result, progress)
         tasks = (_task(batch, cache, nlp_key, label_key) for batch in batches)
         executor = _executor(engine, workers, scheduler, str(model), model_sha, relevance_filter)
@@ -145,30 +182,97 @@ def run(
 
     result.manifest = _manifest(input_dir, out, card, model, result, started, time.perf_counter() - clock,
                                 timings, options)
+    result.notes.extend(outputs_inside.notes())
     result.manifest.update(inputs_sha256=inputs.hexdigest(), output_key=output_key, inputs_stat_sha256=inputs_stat,
-                           outputs={t.final.name: store.file_sha256(t.final) for t in tables.values()})
-    _finish(out, result.manifest, previous, report, period, syndicated)
+                           outputs={t.final.name: store.file_sha256(t.final) for t in tables.values()},
+                           run_id=run_id, notes=result.notes, cache_moved_aside=moved)
+    _finish(stage, out, result.manifest, previous, report, period, syndicated)
     return result
 
 
-def _finish(out: Path, manifest: dict, previous: dict | None, report: bool, period: str, syndicated: str) -> None:
-    """Write run.json and the report, unless the report in ``out`` was built from the same
-    outputs with the same options and code and is intact: then it is kept as it is."""
-    store.write_json(out / "run.json", manifest)
-    if not report:
-        return
-    key = _report_key(manifest, period, syndicated)
-    kept = (previous or {}).get("report") or {}
-    if kept.get("key") == key and _files_intact(out, kept.get("files")):
-        manifest["report"] = {**kept, "reused": True}
-    else:
-        from .report import write_report
+def _finish(stage: Path, out: Path, manifest: dict, previous: dict | None, report: bool, period: str,
+            syndicated: str) -> None:
+    """Write run.json and the report into ``stage``. The report in ``out`` is kept (linked
+    into ``stage``) when it was built from the same outputs with the same options and code
+    and is intact; otherwise it is written anew."""
+    if report:
+        key = _report_key(manifest, period, syndicated)
+        kept = (previous or {}).get("report") or {}
+        if kept.get("key") == key and _files_intact(out, kept.get("files")):
+            store.link_into(stage, out, kept["files"])
+            manifest["report"] = {**kept, "reused": True}
+        else:
+            from .report import write_report
 
-        write_report(out, out, period=period, syndicated=syndicated)
-        files = ["index.html", "summary.md", *sorted(f"tables/{p.name}" for p in (out / "tables").iterdir() if p.is_file())]
-        manifest["report"] = {"key": key, "run_id": manifest["run_id"],
-                              "files": {name: store.file_sha256(out / name) for name in files}}
-    store.write_json(out / "run.json", manifest)
+            write_report(stage, stage, period=period, syndicated=syndicated)
+            files = ["index.html", "summary.md",
+                     *sorted(f"tables/{p.name}" for p in (stage / "tables").iterdir() if p.is_file())]
+            manifest["report"] = {"key": key, "run_id": manifest["run_id"],
+                                  "files": {name: store.file_sha256(stage / name) for name in files}}
+    store.write_json(stage / "run.json", manifest)
+
+
+# --------------------------------------------------------------------------------------
+# The output folder: checked before anything starts; write failures said as users' errors.
+
+
+def _prepare_output_folder(out: Path) -> None:
+    """Create ``out``, or raise a :class:`FramingError` saying why it cannot hold outputs."""
+    if out.exists() and not out.is_dir():
+        raise FramingError(f"the output folder {out} is a file", "--out", "give a folder (it is created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FramingError(f"cannot create the output folder {out} ({exc.strerror or exc})", "--out",
+                           "give a folder you can write to") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise FramingError(f"the output folder {out} is not writable", "--out",
+                           "give a folder you can write to, or fix its permissions") from None
+
+
+@contextlib.contextmanager
+def _output_errors(out: Path):
+    """Turn a failure to write in ``out`` (disk full, read-only, permissions) into a
+    :class:`FramingError` that names the folder and what was not written."""
+    import sqlite3
+
+    try:
+        yield
+    except (OSError, sqlite3.DatabaseError) as exc:
+        filename = getattr(exc, "filename", None)
+        if filename and not os.path.realpath(filename).startswith(os.path.realpath(out) + os.sep):
+            raise FramingError(f"cannot read {filename} ({exc.strerror or exc})", None,
+                               "check the file and its permissions") from None
+        full = store.is_disk_full(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and not full:
+            raise FramingError(f"the run cache in {out} failed ({exc}); nothing was replaced", "--out",
+                               "run the same command again: a damaged cache is moved aside and rebuilt") from None
+        what = Path(filename or "").name or "the outputs"
+        why = "no space left on the disk" if full else f"{getattr(exc, 'strerror', None) or exc}"
+        raise FramingError(f"cannot write {what} in {out} ({why}); nothing was replaced, the previous outputs "
+                           f"there are complete and unchanged", "--out",
+                           "free space there (the run needs room for a whole new set of outputs beside the old one) "
+                           "or give another --out" if full else "fix the folder's permissions or give another --out",
+                           ) from None
+
+
+class _OutputFolders:
+    """A folder the walk must skip: this run's ``out`` (when it lies inside the input) and
+    any other folder framing wrote outputs to (it holds ``.framing.lock``). Remembers what
+    it skipped, to say it once."""
+
+    def __init__(self, out: Path):
+        self.out = os.path.realpath(out)
+        self.skipped: set[str] = set()
+
+    def __call__(self, folder) -> bool:
+        if os.path.realpath(folder) == self.out or os.path.lexists(os.path.join(folder, store.LOCK_FILE)):
+            self.skipped.add(str(folder))
+            return True
+        return False
+
+    def notes(self) -> list[str]:
+        return [f"{folder} holds framing outputs and was not read as input" for folder in sorted(self.skipped)]
 
 
 # --------------------------------------------------------------------------------------
@@ -262,11 +366,12 @@ def _files_intact(out: Path, files) -> bool:
 _RACY_NS = 2_000_000_000  # a file modified this close to the run's start may change again unseen
 
 
-def _inputs_stat(input_dir: Path, max_bytes: int, started) -> str | None:
-    """SHA-256 of every file under ``input_dir`` (hidden ones too) as (path, size, mtime),
-    with what decides how they are read (``max_bytes``, the ingest code). None when a file
-    was modified within two seconds of the run's start, whose mtime cannot be trusted to
-    show a later change, or when the folder cannot be walked: the run then reads everything."""
+def _inputs_stat(input_dir: Path, max_bytes: int, started, exclude=None) -> str | None:
+    """SHA-256 of every file under ``input_dir`` (hidden ones too; folders for which
+    ``exclude(path)`` is true left out) as (path, size, mtime), with what decides how they are
+    read (``max_bytes``, the ingest code). None when a file was modified within two seconds of
+    the run's start, whose mtime cannot be trusted to show a later change, or when the folder
+    cannot be walked: the run then reads everything."""
     digest = hashlib.sha256(json.dumps([max_bytes, _source_hash("ingest")]).encode("utf-8"))
     limit = int(started.timestamp() * 1e9) - _RACY_NS
     try:
@@ -275,7 +380,7 @@ def _inputs_stat(input_dir: Path, max_bytes: int, started) -> str | None:
         else:
             entries = []
             for folder, dirs, files in os.walk(input_dir, followlinks=False):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if exclude is None or not exclude(os.path.join(folder, d)))
                 for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
                     path = os.path.join(folder, name)
                     entries.append((os.path.relpath(path, input_dir), path))
@@ -487,8 +592,54 @@ def _start_fork_server():
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(_PRELOAD))
-    forkserver.ensure_running()
+    # Started with SIGINT ignored (kept across exec), the server and every worker it forks
+    # ignore Ctrl-C: the main process alone handles it and stops them (no traceback from them).
+    import signal
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        forkserver.ensure_running()
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
     return context
+
+
+def _stop_fork_server() -> None:
+    """Stop the fork server this process started, and every process it forked: a worker
+    caught half-started (waiting for data this process will never send) keeps the server
+    alive, and the server would keep the workers' memory, after the run is gone."""
+    import signal
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is None:
+        return
+    for child in _child_processes(pid):
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        server._stop()  # closes our end of its pipes and reaps it
+
+
+def _child_processes(pid: int) -> list[int]:
+    """Ids of the processes whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    children = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry))
+    return children
 
 
 class _LocalExecutor:
@@ -505,9 +656,16 @@ class _LocalExecutor:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=_start_fork_server())
         return self.submit_all
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            if exc_type is not None:
+                # Failing or interrupted: stop the workers now rather than wait for their batches
+                # (waiting could hang on a worker caught half-started; run() stops the rest).
+                for process in list((self.pool._processes or {}).values()):
+                    process.kill()
+                self.pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                self.pool.shutdown(cancel_futures=True)
 
     def submit_all(self, tasks):
         if self.pool is None:

@@ -13,6 +13,7 @@ and the SHA-256 of the model file, which :func:`load_model` checks before unpick
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import weakref
 from pathlib import Path
@@ -34,7 +35,8 @@ from .errors import FramingError
 from .features import DomainFeatures, evidence_spans
 from .labelled import codebook_versions, data_hash, passage_ids, read_labelled
 from .passages import passage_kind
-from .store import atomic_path, card_path, checked_card, codebook_sha256, file_sha256, versions, write_json
+from .store import (card_path, checked_model, codebook_sha256, file_sha256, read_csv, versions, write_csv, write_json,
+                    write_model_with_card)
 
 PROBA_COLUMNS = tuple(f"p_{label}" for label in config.LABELS)
 N_REASONS = 5
@@ -229,16 +231,14 @@ def train(
         real_coverage = _real_coverage(frame, is_real, titles, weight, random_state, cv_folds, where)
     model = fit(texts, labels, titles=titles, sample_weight=weight, random_state=random_state)
 
-    out = Path(out)
-    with atomic_path(out) as tmp:
-        joblib.dump(model, tmp)
-    card = {
-        "model_file": out.name,
-        "model_sha256": file_sha256(out),
+    card = write_model_with_card(out, lambda tmp: joblib.dump(model, tmp), {
+        "model_file": Path(out).name,
+        "model_sha256": None,  # filled in with the file written
         "data_sha256": data_hash(frame),
         "data_files": [{"path": str(p), "sha256": file_sha256(p), "n": int((frame["file"] == str(p)).sum()),
                         "real_coverage": p in real} for p in everything],
         "n": int(len(frame)),
+        "duplicates_merged": int(frame.attrs.get("duplicates_merged", 0)),
         "label_counts": {label: int(counts.get(label, 0)) for label in config.LABELS},
         "codebook_versions": {version: files for version, files in versions_used.items()},
         "real_coverage": real_coverage,
@@ -250,8 +250,7 @@ def train(
         "defaults": config.defaults(),
         "versions": versions(),
         "date": dt.date.today().isoformat(),
-    }
-    write_json(card_path(out), card)
+    })
     return card
 
 
@@ -326,8 +325,8 @@ def load_model(path: str | Path = config.DEFAULT_MODEL):
     joblib files run code when loaded: load only models from sources you trust. A missing
     card or a hash mismatch raises :class:`~pipeline.errors.ModelFileError` before unpickling.
     """
-    card = checked_card(path)
-    return joblib.load(path), card
+    data, card = checked_model(path)  # unpickles the very bytes that were checked
+    return joblib.load(io.BytesIO(data)), card
 
 
 def predict(model, texts: Sequence[str], *, titles: Sequence[str] | None = None, explain: bool = True,
@@ -441,7 +440,7 @@ def evaluate(
     ``article_verdicts`` from :func:`article_agreement` when the lines carry
     ``config.REAL_GROUP_FIELD`` (else None)). Headlines in a ``title`` field are used."""
     model, card = load_model(model_path)
-    frame = read_labelled(paths)
+    frame = read_labelled(paths, merge_duplicates=False)  # held-out: every line counts
     titles = frame["title"].tolist() if "title" in frame else None
     predicted = predict(model, frame["text"].tolist(), titles=titles)
     y_true, y_pred = frame["label"].to_numpy(), predicted["label"].to_numpy()
@@ -458,9 +457,8 @@ def evaluate(
                              **{c: predicted[c].to_numpy() for c in PROBA_COLUMNS},
                              top_features=predicted["top_features"].to_numpy())
         wrong = wrong[wrong["label"] != wrong["predicted"]]
-        with atomic_path(misclassified) as tmp:
-            wrong[["file", "line", "id", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]].to_csv(
-                tmp, index=False)
+        write_csv(wrong[["file", "line", "id", "label", "predicted", *PROBA_COLUMNS, "text", "top_features"]],
+                  misclassified)
     if json_out is not None:
         write_json(json_out, figures)
     return figures
@@ -627,7 +625,7 @@ def _read_results(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         for suffix in (".parquet", ".csv"):
             path = results_dir / f"{name}{suffix}"
             if path.is_file():
-                tables.append(pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, keep_default_na=False))
+                tables.append(pd.read_parquet(path) if suffix == ".parquet" else read_csv(path, keep_default_na=False))
                 break
         else:
             raise FramingError(f"no {name}.parquet or {name}.csv in {results_dir}", None,

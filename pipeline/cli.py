@@ -3,15 +3,32 @@ mistakes (:class:`~pipeline.errors.FramingError`) print as ``Error: ...`` with e
 """
 from __future__ import annotations
 
+import os
+import signal
+import sys
+
+
+def _exit_at_once(signum, frame):  # pragma: no cover - only while the command starts up
+    os.write(2, f"Interrupted ({signal.Signals(signum).name}) while starting: nothing was done.\n".encode())
+    os._exit(128 + signum)
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0] if sys.argv else "") == "framing":
+    # Run as the command: from the first moment (the imports below take a while), Ctrl-C and
+    # SIGTERM end it with one line; main() takes over once it can clean up.
+    signal.signal(signal.SIGINT, _exit_at_once)
+    signal.signal(signal.SIGTERM, _exit_at_once)
+
+import contextlib
 import functools
 import json
-import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from . import __version__, config
-from .errors import FramingError
+from .errors import FramingError, FramingWarning
 
 
 def _user_errors(func):
@@ -20,11 +37,29 @@ def _user_errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with _warnings_shown():
+                return func(*args, **kwargs)
         except FramingError as exc:
             raise click.ClickException(exc.message) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _warnings_shown():
+    """Print each :class:`FramingWarning` raised inside as one ``Warning: ...`` line (stderr)."""
+    with warnings.catch_warnings():  # restores showwarning and the filters on the way out
+        warnings.simplefilter("always", FramingWarning)
+        others = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, FramingWarning):
+                click.echo(f"Warning: {message}", err=True)
+            else:
+                others(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -85,6 +120,8 @@ def run_cmd(input_dir, out, model, fmt, workers, engine, scheduler, no_filter, m
     result = run(input_dir, out, model=model, fmt=fmt, workers=workers, engine=engine, scheduler=scheduler,
                  relevance_filter=not no_filter, max_bytes=max_bytes, report=not no_report, period=period,
                  syndicated=syndicated, quiet=quiet)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
     if not quiet:
         counts = result.counts
         click.echo(f"{counts['articles']} articles ({counts['duplicates']} duplicates skipped), "
@@ -274,7 +311,7 @@ def check_labels_cmd(labelled, min_confidence, out, top, group_by):
         framing check-labels corpus/labelled/*.jsonl --out suspects.csv
     """
     from .classify import check_labels
-    from .store import atomic_path
+    from .store import write_csv
 
     suspects = check_labels(list(labelled), min_confidence=min_confidence, group_by=group_by)
     for row in suspects.head(top).itertuples(index=False):
@@ -282,8 +319,7 @@ def check_labels_cmd(labelled, min_confidence, out, top, group_by):
                    f"({row.p_predicted:.2f})  {row.text[:100]!r}")
     click.echo(f"{len(suspects)} suspect label(s)")
     if out:
-        with atomic_path(out) as tmp:
-            suspects.to_csv(tmp, index=False)
+        write_csv(suspects, out)
 
 
 def _format_figures(figures: dict) -> str:
@@ -315,9 +351,46 @@ def _format_figures(figures: dict) -> str:
     return "\n".join(lines)
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` swallows it; not a KeyboardInterrupt, which click would turn into
+    "Aborted!"."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signum)
+
+
+def _on_signal(signum, frame):
+    # Once: later signals while the run stops its workers and cleans up are ignored, so a
+    # second Ctrl-C cannot interrupt the clean-up with a traceback.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _interrupted_line(signum: int, command: str | None) -> str:
+    name = signal.Signals(signum).name
+    if command == "run":
+        return (f"Interrupted ({name}): no output was replaced; run the same command again to resume "
+                f"(a run keeps every batch it finished in its cache).")
+    return f"Interrupted ({name}): no output was replaced; run the same command again."
+
+
 def main(argv=None):
-    """Console-script entry point."""
-    return cli.main(args=argv, prog_name="framing")
+    """Console-script entry point: SIGINT and SIGTERM end the command (its workers too) with
+    one line and exit status 130 or 143, never a traceback."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _on_signal)
+    try:
+        return cli.main(args=argv, prog_name="framing")
+    except Interrupted as exc:
+        args = sys.argv[1:] if argv is None else list(argv)
+        command = next((a for a in args if not a.startswith("-")), None)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        click.echo(_interrupted_line(exc.signum, command), err=True)
+        sys.exit(128 + exc.signum)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,11 @@ MIN_BODY_WORDS = 8  # shorter lines without final punctuation count as headings
 BATCH_ARTICLES = 64  # articles per unit of work sent to a worker and committed to the store
 NLP_BATCH_SIZE = 256  # passages per nlp.pipe batch
 
+# Labelled data: bounds on what one labelled line may hold, so a stray huge line is refused in
+# bounded memory (a passage is at most MAX_PASSAGE_CHARS in a run; labelled texts get room to spare).
+MAX_LABELLED_LINE_BYTES = 1024 * 1024  # one JSONL line or CSV line, in bytes
+MAX_LABELLED_TEXT_CHARS = 50_000  # one labelled text, in characters
+
 # Training
 RANDOM_STATE = 13
 CV_FOLDS = 5
@@ -71,6 +76,8 @@ def defaults() -> dict:
         "max_bytes": MAX_BYTES,
         "max_passage_chars": MAX_PASSAGE_CHARS,
         "min_body_words": MIN_BODY_WORDS,
+        "max_labelled_line_bytes": MAX_LABELLED_LINE_BYTES,
+        "max_labelled_text_chars": MAX_LABELLED_TEXT_CHARS,
         "batch_articles": BATCH_ARTICLES,
         "nlp_batch_size": NLP_BATCH_SIZE,
         "random_state": RANDOM_STATE,

@@ -37,3 +37,8 @@ class LabelledDataError(FramingError):
             None,
             "fix these lines and run again",
         )
+
+
+class FramingWarning(UserWarning):
+    """Something the user should know that does not stop the work (e.g. merged duplicate
+    labelled passages). The CLI prints it as ``Warning: ...``."""

@@ -11,27 +11,34 @@ annotation tools come straight back too:
 
 :func:`read_labelled` returns a DataFrame with columns ``text``, ``label``, ``file``, ``line``
 plus every extra field; problems (unknown labels, empty texts, missing fields, conflicting
-duplicates) are collected with file and line and raised together as one
-:class:`~pipeline.errors.LabelledDataError`, so training never starts on bad data.
+duplicates, lines over ``config.MAX_LABELLED_LINE_BYTES`` bytes or texts over
+``config.MAX_LABELLED_TEXT_CHARS`` characters) are collected with file and line and raised
+together as one :class:`~pipeline.errors.LabelledDataError`, so training never starts on bad
+data. The same text (case and whitespace folded) given twice with the same label is kept
+once, with a :class:`~pipeline.errors.FramingWarning` that counts the copies, so that
+cross-validation never has it on both sides of a split.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
 from . import config
-from .errors import FramingError, LabelledDataError
+from .errors import FramingError, FramingWarning, LabelledDataError
 
 Problem = tuple[str, "int | None", str]
 
 
-def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
+def read_labelled(paths: Iterable[str | Path], *, merge_duplicates: bool = True) -> pd.DataFrame:
     """Read labelled files (JSONL, Prodigy, Doccano, CSV), validated; see module docs.
+    ``merge_duplicates=False`` keeps agreeing copies (held-out data for ``evaluate``, where
+    a repeated passage is not leakage); conflicting copies are refused either way.
 
     >>> df = read_labelled(["corpus/labelled/seed.jsonl"])
     >>> sorted(df.label.unique())
@@ -51,10 +58,18 @@ def read_labelled(paths: Iterable[str | Path]) -> pd.DataFrame:
             row = _normalise(record, str(path), line, problems)
             if row is not None:
                 rows.append(row)
-    problems.extend(_conflicts(rows))
+    kept, merged = _merged_duplicates(rows, problems)
+    if merge_duplicates:
+        rows = kept
+    else:
+        merged = 0
     if problems:
         raise LabelledDataError(problems)
+    if merged:
+        warnings.warn(f"{merged} labelled passage(s) repeat an earlier one with the same label (case and whitespace "
+                      f"folded) and were merged into it, in {', '.join(map(str, paths))}", FramingWarning, stacklevel=2)
     frame = pd.DataFrame(rows)
+    frame.attrs["duplicates_merged"] = merged
     if frame.empty:
         raise FramingError("labelled files hold no labelled passages", ", ".join(map(str, paths)),
                            "check that answers are 'accept' and texts are present")
@@ -110,44 +125,77 @@ def data_hash(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def _bounded_lines(handle, path: Path, problems: list[Problem]):
+    """(line number, decoded line) for each line of a binary ``handle``; a line over
+    ``config.MAX_LABELLED_LINE_BYTES`` is reported and skipped, reading at most that much at a
+    time, so memory stays bounded whatever the file holds."""
+    limit = config.MAX_LABELLED_LINE_BYTES
+    number = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limit:
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(1 << 20)
+            problems.append((str(path), number, f"line longer than {limit:,} bytes (the limit for one labelled "
+                                                f"line); split the text into passages"))
+            continue
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append((str(path), number, "not UTF-8 text"))
+
+
 def _read_jsonl(path: Path, problems: list[Problem]):
     try:
-        handle = path.open(encoding="utf-8-sig")
+        handle = path.open("rb")
     except OSError as exc:
         problems.append((str(path), None, f"cannot open: {exc.strerror or exc}"))
         return
     with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    problems.append((str(path), number, f"invalid JSON ({exc.msg})"))
-                    continue
-                if not isinstance(record, dict):
-                    problems.append((str(path), number, "a line must be a JSON object"))
-                    continue
-                yield number, record
-        except UnicodeDecodeError:
-            problems.append((str(path), None, "not UTF-8 text"))
+        for number, line in _bounded_lines(handle, path, problems):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append((str(path), number, f"invalid JSON ({exc.msg})"))
+                continue
+            if not isinstance(record, dict):
+                problems.append((str(path), number, "a line must be a JSON object"))
+                continue
+            yield number, record
 
 
 def _read_csv(path: Path, problems: list[Problem]):
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            fields = {f.lower(): f for f in (reader.fieldnames or [])}
-            if "text" not in fields or "label" not in fields:
-                problems.append((str(path), 1, f"CSV needs 'text' and 'label' columns (found: {', '.join(fields) or 'none'})"))
-                return
-            for number, row in enumerate(reader, start=2):
-                if None in row:
-                    problems.append((str(path), number, "row has more fields than the header"))
-                    continue
-                yield number, {k.lower(): v for k, v in row.items()}
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        with path.open("rb") as handle:
+            # Bounded lines in, and a field limit to match: a huge row is refused, not held.
+            physical = [0]  # the line a record ends on (skipped lines counted), for problems
+
+            def lines():
+                for physical[0], line in _bounded_lines(handle, path, problems):
+                    yield line
+            previous_limit = csv.field_size_limit(config.MAX_LABELLED_LINE_BYTES)
+            try:
+                reader = csv.DictReader(lines())
+                fields = {f.lower(): f for f in (reader.fieldnames or [])}
+                if "text" not in fields or "label" not in fields:
+                    problems.append((str(path), 1, f"CSV needs 'text' and 'label' columns (found: {', '.join(fields) or 'none'})"))
+                    return
+                for row in reader:
+                    number = physical[0]
+                    if None in row:
+                        problems.append((str(path), number, "row has more fields than the header"))
+                        continue
+                    yield number, {k.lower(): v for k, v in row.items()}
+            finally:
+                csv.field_size_limit(previous_limit)
+    except (OSError, csv.Error) as exc:
         problems.append((str(path), None, f"cannot read CSV: {exc}"))
 
 
@@ -159,6 +207,10 @@ def _normalise(record: dict, file: str, line: int, problems: list[Problem]) -> d
         return None
     if not isinstance(text, str) or not text.strip():
         problems.append((file, line, "empty text"))
+        return None
+    if len(text) > config.MAX_LABELLED_TEXT_CHARS:
+        problems.append((file, line, f"text of {len(text):,} characters, over the limit of "
+                                     f"{config.MAX_LABELLED_TEXT_CHARS:,} for one labelled passage; split it into passages"))
         return None
     label = _label_of(record, file, line, problems)
     if label is None:
@@ -194,14 +246,19 @@ def _label_of(record: dict, file: str, line: int, problems: list[Problem]) -> st
     return label
 
 
-def _conflicts(rows: list[dict]) -> list[Problem]:
-    """Identical texts (case and whitespace folded) given different labels."""
+def _merged_duplicates(rows: list[dict], problems: list[Problem]) -> tuple[list[dict], int]:
+    """Rows with each text (case and whitespace folded) once, and how many copies were merged
+    into an earlier row with the same label; a copy with a different label is a problem."""
     seen: dict[str, dict] = {}
-    problems = []
+    kept, merged = [], 0
     for row in rows:
         key = " ".join(row["text"].lower().split())
         first = seen.setdefault(key, row)
-        if first is not row and first["label"] != row["label"]:
+        if first is row:
+            kept.append(row)
+        elif first["label"] != row["label"]:
             problems.append((row["file"], row["line"],
                              f"same text labelled {row['label']!r} here but {first['label']!r} at {first['file']}:{first['line']}"))
-    return problems
+        else:
+            merged += 1
+    return kept, merged

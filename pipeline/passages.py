@@ -30,26 +30,42 @@ class Passage:
 
 _BLOCK_SEP = re.compile(r"\n[ \t\u00a0\u3000]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…\"”’)\]])\s+(?=\S)")
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 _SENTENCE_PUNCT = tuple('.!?。！？…:;"”’)')
 
 # Page furniture found in scraped news pages and wikis; matched against a whole short block.
-_BOILERPLATE = re.compile(
+# These forms are furniture whatever follows: labels with a colon ("Photo: ...", "Credit: ..."),
+# credit lines of names ("Credit Kevin Hong", "Image credit ..."), bylines, fixed notices.
+_FURNITURE = re.compile(
     r"""^\W*(
-        share\ this.*|share\ (on|via)\ .*|share$|tweet$|email$|print$|
-        read\ (next|more|also)\b.*|related(\ (articles?|stories|posts|coverage|reading))?\b.*|
-        (more|recommended)\ (from|stories|for\ you|on\ this).*|you\ (may|might)\ also\ like.*|
+        share$|tweet$|email$|print$|
         advertisement|sponsored(\ content)?|skip\ to\ (main\ )?content|jump\ to:.*|
-        (sign|log)\ (up|in)\b.*|subscribe\b.*|newsletter\b.*|follow\ us\b.*|
-        (leave\ a|post\ a|add\ a)\ (comment|reply)\b.*|\d+\ comments?$|comments?$|
+        \d+\ comments?$|comments?$|
         your\ email\ address\ will\ not\ be\ published.*|required\ fields\ are\ marked.*|
-        (photo|image|picture|credit|source|caption)s?\s*:.*|credit\ [A-Z]?.*|
-        (posted|published|updated|written)\ (by|on)\b.*|by\ [A-Z][\w.'’-]+(\ [A-Z][\w.'’-]+){0,3}\s*$|
-        tags?\s*:.*|categor(y|ies)\s*:.*|filed\ under\b.*|
-        (©|\(c\)|copyright)\b.*|all\ rights\ reserved.*|
+        (photo|image|picture|credit|source|caption)s?\s*:.*|
+        (photo|image|picture|video)s?\ (credit|courtesy)\b.*|
+        credit\s*(\.{2,}|…).*|(?-i:(Credit|CREDIT|credit)\ [A-Z][\w.'’/&-]*(\ (([A-Z][\w.'’/&-]*)|/|for|of|and|via)){0,5})|
+        by\ [A-Z][\w.'’-]+(\ [A-Z][\w.'’-]+){0,3}\s*$|
+        tags?\s*:.*|categor(y|ies)\s*:.*|
+        (©|\(c\)).*|all\ rights\ reserved.*|
         if\ you\ buy\ something\ (using|through)\ links.*|we\ may\ earn\ a\ commission.*|
         (accept|manage)\ (all\ )?cookies.*|this\ (site|website)\ uses\ cookies.*|
-        click\ here\b.*|\[article\ id=.*|from\ [A-Z0-9][\w-]*\s*$|
+        \[article\ id=.*|from\ [A-Z0-9][\w-]*\s*$|
         [\w\ ]{0,40}\ »\ .*
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# These begin with words that also begin real sentences ("Share prices fell ...", "Related to
+# the blacklists, ...", "Published by the State Council in 2014, the outline ..."): furniture
+# only when the block is not a sentence (see _is_sentence).
+_FURNITURE_PHRASE = re.compile(
+    r"""^\W*(
+        share\ this.*|share\ (on|via)\ .*|
+        read\ (next|more|also)\b.*|related(\ (articles?|stories|posts|coverage|reading))?\b.*|
+        (more|recommended)\ (from|stories|for\ you|on\ this).*|you\ (may|might)\ also\ like.*|
+        (sign|log)\ (up|in)\b.*|subscribe\b.*|newsletter\b.*|follow\ us\b.*|
+        (leave\ a|post\ a|add\ a)\ (comment|reply)\b.*|
+        (posted|published|updated|written)\ (by|on)\b.*|(photo|photograph|image)s?\ by\ .*|filed\ under\b.*|copyright\b.*|click\ here\b.*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -82,14 +98,22 @@ def split_passages(article_id: str, text: str, *, max_chars: int = config.MAX_PA
 def passage_kind(text: str) -> str:
     """Classify one block as ``body``, ``heading`` or ``boilerplate``."""
     words = text.split()
-    if len(words) <= _MAX_BOILERPLATE_WORDS and _BOILERPLATE.match(" ".join(words)):
-        return "boilerplate"
+    if len(words) <= _MAX_BOILERPLATE_WORDS:
+        joined = " ".join(words)
+        if _FURNITURE.match(joined) or (_FURNITURE_PHRASE.match(joined) and not _is_sentence(words)):
+            return "boilerplate"
     stripped = text.lstrip()
     if stripped.startswith("#") or (
         len(words) < config.MIN_BODY_WORDS and not text.rstrip().endswith(_SENTENCE_PUNCT)
     ):
         return "heading"
     return "body"
+
+
+def _is_sentence(words: list[str]) -> bool:
+    """A block of at least ``MIN_BODY_WORDS`` words ending like a sentence: body text, even
+    when it begins with a word that page furniture begins with too."""
+    return len(words) >= config.MIN_BODY_WORDS and words[-1].endswith(_SENTENCE_PUNCT)
 
 
 def normalised_hash(text: str) -> str:
@@ -108,23 +132,36 @@ def _spans(text: str, max_chars: int) -> Iterator[tuple[int, int]]:
 
 
 def _trimmed_chunks(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start >= end:
-        return
-    if end - start <= max_chars:
-        yield start, end
-        return
-    # Too long for one passage: cut at the last sentence end before max_chars,
-    # else at the last whitespace, else hard (a single enormous token).
-    cut_limit = start + max_chars
-    cut = None
-    for match in _SENTENCE_END.finditer(text, start + 1, cut_limit):
-        cut = match.start()
-    if cut is None:
-        space = max(text.rfind(" ", start + 1, cut_limit), text.rfind("\n", start + 1, cut_limit))
-        cut = space if space > start else cut_limit
-    yield from _trimmed_chunks(text, start, cut, max_chars)
-    yield from _trimmed_chunks(text, cut, end, max_chars)
+    """Cut ``text[start:end]`` into whitespace-trimmed pieces of at most ``max_chars``, each
+    at the last sentence end before the limit, else the last whitespace, else hard (a single
+    enormous token). A loop, not recursion, and each cut looks only at the next ``max_chars``
+    characters, so any length of paragraph takes linear time and constant stack."""
+    while True:
+        while start < end and text[start].isspace():
+            start += 1
+        if start >= end:
+            return
+        if end - start <= max_chars:
+            while text[end - 1].isspace():
+                end -= 1
+            yield start, end
+            return
+        cut_limit = start + max_chars
+        cut = None
+        for match in _SENTENCE_END.finditer(text, start + 1, cut_limit):
+            cut = match.start()
+        if cut is None:
+            cut = _last_space(text, start + 1, cut_limit)
+            if cut is None:
+                cut = cut_limit
+        piece_end = cut
+        while text[piece_end - 1].isspace():
+            piece_end -= 1
+        yield start, piece_end
+        start = cut
+
+
+def _last_space(text: str, lo: int, hi: int) -> int | None:
+    """Index of the last whitespace character in ``text[lo:hi]``, or None."""
+    match = _UP_TO_LAST_SPACE.match(text, lo, hi)
+    return match.end() - 1 if match else None

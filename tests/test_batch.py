@@ -247,3 +247,20 @@ def test_batch_unchanged_rerun_reads_no_input_and_keeps_the_report(tmp_path, mon
     (out / "summary.md").write_text("damaged", encoding="utf-8")
     repaired = run(src, out, workers=1, quiet=True, period="quarter")
     assert "reused" not in repaired.manifest["report"] and "damaged" not in (out / "summary.md").read_text()
+
+
+def test_batch_short_articles_beginning_with_domain_words_are_classified(tmp_path):
+    """A one-paragraph article that begins with "Credit", "Score", "Share"... is body text,
+    classified, not rejected as having only page furniture."""
+    src = tmp_path / "in"
+    src.mkdir()
+    texts = ["Credit Suisse analysts said Sesame Credit is not part of the state system.",
+             "Share prices of Alibaba fell after reports that Sesame Credit scores would feed the state blacklists.",
+             "Follow the money: Sesame Credit is a loyalty scheme of Ant Group, not the government's social credit system."]
+    for i, text in enumerate(texts):
+        (src / f"{i}.txt").write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(src, out, workers=1, report=False, quiet=True)
+    assert result.failed == 0 and result.counts["articles"] == 3
+    passages = _tables(out)["passages"]
+    assert passages["kind"].tolist() == ["body"] * 3 and passages["reason"].tolist() == ["classified"] * 3

@@ -35,7 +35,7 @@ def test_classify_training_twice_gives_the_same_card(small_labelled, tmp_path):
     a, b = tmp_path / "a.joblib", tmp_path / "b.joblib"
     card_a, card_b = train([small_labelled], a), train([small_labelled], b)
     for card in (card_a, card_b):
-        card.pop("model_file")
+        card.pop("model_file"), card.pop("self_sha256")  # the self-hash covers the file name
     assert card_a == card_b
 
 
@@ -66,6 +66,49 @@ def test_classify_refuses_tampered_model(small_model, tmp_path):
     card_path(tampered).write_text(card_path(small_model).read_text())
     with pytest.raises(ModelFileError, match="does not match its card"):
         load_model(tampered)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda card: card["cv"]["binary"].update(tpr=0.5, fpr=0.3),  # what the report corrects shares with
+    lambda card: card.update(n=card["n"] * 2),
+    lambda card: card.pop("self_sha256"),
+])
+def test_classify_refuses_edited_card(small_model, tmp_path, edit):
+    copy = tmp_path / "m.joblib"
+    copy.write_bytes(small_model.read_bytes())
+    card = json.loads(card_path(small_model).read_text())
+    edit(card)
+    card_path(copy).write_text(json.dumps(card, indent=2))
+    with pytest.raises(ModelFileError, match="was edited after training|records no self_sha256"):
+        load_model(copy)
+
+
+def test_classify_card_reindented_still_loads(small_model, tmp_path):
+    copy = tmp_path / "m.joblib"
+    copy.write_bytes(small_model.read_bytes())
+    card_path(copy).write_text(json.dumps(json.loads(card_path(small_model).read_text())))  # same content, one line
+    assert load_model(copy)[1]["self_sha256"]
+
+
+def test_classify_shipped_model_and_card_pass_the_checks():
+    model, card = load_model(config.DEFAULT_MODEL)
+    assert card["self_sha256"] and card["model_sha256"]
+
+
+def test_classify_train_merges_duplicated_passages(small_labelled, small_model, tmp_path):
+    """The same file given twice trains exactly the model of one copy: no passage sits on
+    both sides of a cross-validation split, and the card says how many were merged."""
+    import warnings
+
+    from pipeline.errors import FramingWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        card = train([small_labelled, small_labelled], tmp_path / "twice.joblib")
+    assert [str(w.message).split(" labelled")[0] for w in caught if w.category is FramingWarning] == ["60"]
+    once = json.loads(card_path(small_model).read_text())
+    assert card["n"] == 60 and card["duplicates_merged"] == 60
+    assert card["cv"] == once["cv"] and card["label_counts"] == once["label_counts"]
 
 
 def test_classify_refuses_model_without_card(small_model, tmp_path):
@@ -208,7 +251,9 @@ def test_train_grouped_by_a_field_records_it_and_refuses_a_missing_field(small_l
     card = train([path], tmp_path / "g.joblib", group_by="article")
     assert card["cv"]["grouped_by"] == "article" and card["cv"]["n"] == len(rows)
     # Passages without the field (here: every other file's) are groups of their own.
-    mixed = cv_groups(read_labelled([path, small_labelled]), "article", 5, "files")
+    others = tmp_path / "without_articles.jsonl"  # other texts: the same ones would be merged
+    others.write_text("".join(json.dumps({**r, "text": r["text"] + " (2)"}) + "\n" for r in rows))
+    mixed = cv_groups(read_labelled([path, others]), "article", 5, "files")
     assert len(set(mixed[:len(rows)])) == 10 and len(set(mixed[len(rows):])) == len(rows)
     with pytest.raises(FramingError, match=r"no labelled passage has the field 'outlet'.*with_articles\.jsonl"):
         train([path], tmp_path / "x.joblib", group_by="outlet")

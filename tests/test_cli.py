@@ -175,3 +175,20 @@ def test_cli_train_group_by_an_unknown_field_is_a_clear_error(tmp_path):
     assert result.exit_code == 1
     assert result.output == (f"Error: no labelled passage has the field 'outlet' to group cross-validation by, "
                              f"{labelled}, name a field the files carry (they have: style)\n")
+
+
+@pytest.mark.slow
+def test_cli_train_interrupted_leaves_no_model_and_says_one_line(small_labelled, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "m.joblib"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "train", str(small_labelled), "--out", str(out)],
+                            stderr=subprocess.PIPE, text=True, cwd=config.PROJECT_DIR)
+    time.sleep(3)  # cross-validating by now
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130
+    assert stderr.strip() == "Interrupted (SIGINT): no output was replaced; run the same command again."
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pipeline import config
 from pipeline.errors import FramingError
@@ -32,14 +32,15 @@ from .records import read_metadata_file
 __all__ = ["Article", "IngestError", "iter_articles", "read_metadata"]
 
 def iter_articles(
-    root: str | Path, *, max_bytes: int = config.MAX_BYTES
+    root: str | Path, *, max_bytes: int = config.MAX_BYTES, exclude: Callable[[str], bool] | None = None
 ) -> Iterator[Article | IngestError]:
     """Yield an Article per article under ``root`` and an IngestError per input that fails.
 
     ``root`` is a folder (walked recursively in sorted order, hidden files and folders and
     unsupported extensions skipped, ``metadata.csv`` at its top read as metadata) or a single
-    file. Files larger than ``max_bytes`` are not read. Never raises for bad input; reads one
-    file at a time, and JSONL and CSV row by row.
+    file. Files larger than ``max_bytes`` are not read. A folder for which ``exclude(path)``
+    is true is not entered (``framing run`` skips output folders with it). Never raises for
+    bad input; reads one file at a time, and JSONL and CSV row by row.
 
     >>> for item in iter_articles("corpus/articles"):
     ...     if isinstance(item, IngestError):
@@ -52,7 +53,7 @@ def iter_articles(
             f"pass e.g. {config.MAX_BYTES}",
         )
     # The check above runs at call time; the walk itself is lazy.
-    return _iter_articles(Path(root), max_bytes)
+    return _iter_articles(Path(root), max_bytes, exclude)
 
 
 def read_metadata(path: str | Path, *, max_bytes: int = config.MAX_BYTES) -> dict[str, dict]:
@@ -78,7 +79,7 @@ def read_metadata(path: str | Path, *, max_bytes: int = config.MAX_BYTES) -> dic
 # --- walking -------------------------------------------------------------------------------
 
 
-def _iter_articles(root: Path, max_bytes: int) -> Iterator[Article | IngestError]:
+def _iter_articles(root: Path, max_bytes: int, exclude=None) -> Iterator[Article | IngestError]:
     try:
         if not os.path.isdir(root):
             yield from _read_single(root, max_bytes)
@@ -89,7 +90,7 @@ def _iter_articles(root: Path, max_bytes: int) -> Iterator[Article | IngestError
             metadata, problem = read_metadata_file(meta_path, config.METADATA_FILE, max_bytes)
             if problem is not None:
                 yield problem
-        for item in _walk(root):
+        for item in _walk(root, exclude):
             if isinstance(item, IngestError):
                 yield item
             elif item[0] != config.METADATA_FILE:
@@ -111,7 +112,7 @@ def _read_single(path: Path, max_bytes: int) -> Iterator[Article | IngestError]:
         yield from _read_file(path, path.name, max_bytes, {})
 
 
-def _walk(root: Path) -> Iterator[tuple[str, Path] | IngestError]:
+def _walk(root: Path, exclude=None) -> Iterator[tuple[str, Path] | IngestError]:
     """Yield ``(relative POSIX path, path)`` for every candidate input under ``root``.
 
     Order is sorted by path components. Folders that cannot be listed, symlinked folders
@@ -140,6 +141,8 @@ def _walk(root: Path) -> Iterator[tuple[str, Path] | IngestError]:
         if SURROGATE.search(rel):
             yield IngestError(_printable(rel), None, "name is not valid UTF-8; rename it")
         elif kind == "folder":
+            if exclude is not None and exclude(entry.path):
+                continue
             stack.append((Path(entry.path), f"{rel}/", iter(_listing(Path(entry.path), rel))))
         elif kind == "linked folder":
             yield _symlinked_folder(Path(entry.path), folder, rel)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import FramingError
+from ..store import read_csv
 from .source import _read_run
 
 
@@ -69,7 +70,7 @@ def _read_table(path: Path, name: str, *, required: bool = False) -> pd.DataFram
         file = path / f"{name}.{suffix}"
         if file.is_file():
             try:
-                return pd.read_parquet(file) if suffix == "parquet" else pd.read_csv(file, keep_default_na=False, na_values=[""])
+                return pd.read_parquet(file) if suffix == "parquet" else read_csv(file, keep_default_na=False, na_values=[""])
             except Exception as exc:  # a truncated or foreign file: say which one
                 raise FramingError(f"cannot read {file.name} ({exc.__class__.__name__}: {exc})", str(file),
                                    "re-run `framing run` to rewrite the results") from exc

@@ -169,6 +169,9 @@ def _column(col: str, sqltype: str, default: str, present: bool, csv: bool) -> s
     ref = _ident(col)
     if col == "topical":  # true/1 in whatever type the file has
         return f"coalesce(lower(trim(CAST({ref} AS VARCHAR))) IN ('true', '1', '1.0'), false)"
+    if sqltype == "VARCHAR" and csv:  # take off the ' that store.csv_safe_cell put before formula-like cells
+        return (f"coalesce(CASE WHEN regexp_matches({ref}, '^''+[=+\\-@\t]') THEN substr({ref}, 2) "
+                f"ELSE {ref} END, '')")
     if sqltype == "VARCHAR":
         return f"coalesce(CAST({ref} AS VARCHAR), '')"
     if sqltype == "DOUBLE":
