@@ -194,7 +194,8 @@ def _finish(stage: Path, out: Path, manifest: dict, previous: dict | None, repor
             syndicated: str) -> None:
     """Write run.json and the report into ``stage``. The report in ``out`` is kept (linked
     into ``stage``) when it was built from the same outputs with the same options and code
-    and is intact; otherwise it is written anew."""
+    and is intact; otherwise it is written anew (from the run.json written first)."""
+    store.write_json(stage / "run.json", manifest)
     if report:
         key = _report_key(manifest, period, syndicated)
         kept = (previous or {}).get("report") or {}

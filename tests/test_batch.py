@@ -190,6 +190,8 @@ def test_batch_run_writes_the_report_by_default(tmp_path):
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["run_id"] in html and manifest["model"]["sha256"][:12] in html
     assert (out / "summary.md").exists() and (out / "tables" / "outlets.csv").exists()
+    # The report reads the run's card: shares corrected with its real-coverage rates.
+    assert "error rates on real coverage" in (out / "summary.md").read_text(encoding="utf-8")
     verdict = pd.read_parquet(out / "articles.parquet")["verdict"].tolist()
     assert verdict[0] in {"conflates", "distinguishes", "mixed", "neither"}
 
