@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..store import atomic_path, write_table
+from ..store import atomic_path, csv_safe_frame, write_table
 
 STREAM_ROWS = 20_000
 
@@ -37,7 +37,7 @@ def write_stream(source, sql: str, path: Path) -> None:
         with open(csv_tmp, "w", encoding="utf-8", newline="") as csv_handle:
             for batch in reader:
                 df = _plain_columns(to_pandas(batch))
-                df.to_csv(csv_handle, index=False, header=first)
+                csv_safe_frame(df).to_csv(csv_handle, index=False, header=first)  # Parquet keeps the exact text
                 table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
                 if writer is None:
                     schema = table.schema
