@@ -92,3 +92,20 @@ def test_report_reads_the_synthetic_corpus_as_csv_too(tmp_path):
             continue
         assert_same_table(pd.read_parquet(tmp_path / "from-parquet" / "tables" / f"{name}.parquet"),
                           pd.read_parquet(tmp_path / "from-csv" / "tables" / f"{name}.parquet"), name)
+
+
+def test_report_figures_do_not_depend_on_the_order_of_the_passages_table(cases, tmp_path):
+    # `framing run` writes an article's passages together and in order, and the report reads
+    # them so; a table in another order is sorted first, with the same figures.
+    results = tmp_path / "shuffled"
+    results.mkdir()
+    source = cases["report_synthetic"]
+    for name in ("articles.parquet", "entities.parquet", "errors.csv", "run.json"):
+        (results / name).write_bytes((source / name).read_bytes())
+    passages = pd.read_parquet(source / "passages.parquet")
+    passages.sample(frac=1.0, random_state=7).to_parquet(results / "passages.parquet", index=False)
+    write_report(results, tmp_path / "out")
+    expected = FIXTURES / "report_synthetic" / "expected" / "tables"
+    for name in ("articles", "outlets", "syndication", "actors", "evidence"):
+        assert_same_table(pd.read_parquet(expected / f"{name}.parquet"),
+                          pd.read_parquet(tmp_path / "out" / "tables" / f"{name}.parquet"), name)

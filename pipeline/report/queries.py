@@ -140,21 +140,43 @@ _EMPTY = np.zeros(0, dtype=np.uint64)
 
 def _body_texts(source: Source, ords_sql: str) -> Iterator[tuple[int, str]]:
     """(article position in date order, body text) for the articles ``ords_sql`` selects,
-    the body passages joined with spaces in passage order; articles without one are skipped."""
-    reader = source.con.sql(f"""
-        SELECT o._ord, p.text FROM passages p JOIN ord o USING (article_id)
-        WHERE p.kind = 'body' AND o._ord IN ({ords_sql})
-        ORDER BY o._ord, p."index" """).to_arrow_reader(STREAM_ROWS)
+    the body passages joined with spaces in passage order; articles without one are skipped.
+
+    ``framing run`` writes each article's passages together and in order, so the texts are
+    read in file order and joined as they come, holding one article at a time; a table in
+    any other order is sorted by DuckDB first (out of core, but its memory grows with the
+    texts up to DuckDB's limit)."""
+    if _passages_in_article_order(source):
+        wanted = dict(source.con.execute(f"SELECT article_id, _ord FROM ord WHERE _ord IN ({ords_sql})").fetchall())
+        reader = source.con.sql("SELECT article_id, text FROM passages WHERE kind = 'body'")  # file order
+    else:
+        wanted = None
+        reader = source.con.sql(f"""
+            SELECT o._ord, p.text FROM passages p JOIN ord o USING (article_id)
+            WHERE p.kind = 'body' AND o._ord IN ({ords_sql})
+            ORDER BY o._ord, p."index" """)
     current, texts = None, []
-    for batch in reader:
-        for ord_, text in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
-            if ord_ != current:
-                if current is not None:
-                    yield current, " ".join(texts)
-                current, texts = ord_, []
-            texts.append("" if text is None else str(text))
-    if current is not None:
-        yield current, " ".join(texts)
+    for batch in reader.to_arrow_reader(STREAM_ROWS):
+        for key, text in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+            if key != current:
+                if texts:
+                    yield current if wanted is None else wanted[current], " ".join(texts)
+                current, texts = key, []
+            if wanted is None or key in wanted:
+                texts.append("" if text is None else str(text))
+    if texts:
+        yield current if wanted is None else wanted[current], " ".join(texts)
+
+
+def _passages_in_article_order(source: Source) -> bool:
+    """Whether each article's body passages are consecutive in the file and in index order."""
+    runs, articles, backwards = source.con.execute("""
+        WITH b AS (SELECT article_id, "index", lag(article_id) OVER w AS prev_id, lag("index") OVER w AS prev_index
+                   FROM passages WHERE kind = 'body' WINDOW w AS (ORDER BY _row))
+        SELECT count(*) FILTER (WHERE prev_id IS DISTINCT FROM article_id), count(DISTINCT article_id),
+               count(*) FILTER (WHERE prev_id = article_id AND "index" <= prev_index)
+        FROM b""").fetchall()[0]
+    return runs == articles and backwards == 0
 
 
 # --- counts for the page --------------------------------------------------------------------
