@@ -51,7 +51,10 @@ _FURNITURE = re.compile(
         if\ you\ buy\ something\ (using|through)\ links.*|we\ may\ earn\ a\ commission.*|
         (accept|manage)\ (all\ )?cookies.*|this\ (site|website)\ uses\ cookies.*|
         \[article\ id=.*|from\ [A-Z0-9][\w-]*\s*$|
-        [\w\ ]{0,40}\ »\ .*
+        [\w\ ]{0,40}\ »\ .*|
+        share\ this(\ (article|story|post|page))?\s*:.*|most\ read\s*:.*|read\ (next|more|also)\s*:.*|
+        related\ (articles?|stories|posts|coverage|reading|content|links)\s*:.*|
+        (subscribe|sign\ up)\ (to|for)\ our\b.*|follow\ us\ on\b.*|join\ our\ (newsletter|mailing\ list)\b.*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )

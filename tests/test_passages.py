@@ -65,6 +65,9 @@ def test_passage_kind_table(block, kind):
         "© 2019 Reuters. All rights reserved.",
         "Copyright 2019 The Economist",
         "Click here to read more",
+        "SHARE THIS ARTICLE: Facebook | Twitter | WhatsApp | Email. Most read: Royal baby name revealed.",
+        "Related posts: Building a fraud model with gradient boosting; Why your feature store needs lineage.",
+        "Subscribe to our newsletter for weekly China tech news, explainers and interviews, delivered every Tuesday.",
     ],
 )
 def test_passage_kind_furniture_stays_boilerplate(block):
@@ -99,6 +102,7 @@ def test_passage_kind_furniture_stays_boilerplate(block):
         "Copyright law is enforced through the corporate blacklists too.",
         "Read more closely, the outline says nothing about a citizen score.",
         "More from the central bank: no private score will become the state's.",
+        "Credit history depends on whether users have ever missed payments or have other negative WeChat Pay records.",
     ],
 )
 def test_passage_kind_sentences_with_domain_words_are_body(sentence):
