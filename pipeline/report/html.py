@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 from .. import aggregate as agg
 from ..config import LABELS
 from . import queries
-from .charts import _PALETTE, _svg_hbars, _svg_histogram, _svg_intervals, _svg_lines  # noqa: F401
+from .charts import _svg_hbars, _svg_histogram, _svg_intervals, _svg_lines
 from .formatting import (Cell, Column, _code_marks, _esc, _figure, _html_table, _int, _interval, _isnan, _json_list,
                          _kv_table, _marked, _model_figures, _n, _num, _pct, _plural, _prob, _prov_html, _reasons_html, _share, _span,
                          _text, _url_html)

@@ -188,9 +188,9 @@ def _keep(syndicated: str) -> str:
 
 def dropped(source: Source) -> dict[str, int]:
     """Syndicated copies left out of the counts under each choice."""
-    once, per_outlet, total = source.con.execute(
-        "SELECT count(*) FILTER (WHERE NOT _keep_once), count(*) FILTER (WHERE NOT _keep_per_outlet), count(*) "
-        "FROM synd").fetchall()[0]
+    once, per_outlet = source.con.execute(
+        "SELECT count(*) FILTER (WHERE NOT _keep_once), count(*) FILTER (WHERE NOT _keep_per_outlet) FROM synd"
+    ).fetchall()[0]
     return {"once": int(once), "per-outlet": int(per_outlet)}
 
 
@@ -397,12 +397,10 @@ def shown_articles(source: Source, *, limit: int, period: str, syndicated: str) 
     conflating (then classified) passages, in input order among ties. ``_row`` is each
     article's position in the articles table (its anchor)."""
     total = int(source.value("SELECT count(*) FROM arts WHERE NOT _dup"))
-    order = "ORDER BY conflates DESC, classified_passages DESC, _row" if total > limit else "ORDER BY _row"
-    df = source.df(f"""
+    order = "t.conflates DESC, t.classified_passages DESC, a._row" if total > limit else "a._row"
+    return source.df(f"""
         SELECT t.*, a._row FROM ({articles_sql(source, period=period, syndicated=syndicated)}) t
-        JOIN arts a USING (article_id) WHERE NOT a._dup {order.replace('_row', 'a._row').replace('conflates DESC', 't.conflates DESC').replace('classified_passages DESC', 't.classified_passages DESC')}
-        LIMIT {int(limit)}""")
-    return df
+        JOIN arts a USING (article_id) WHERE NOT a._dup ORDER BY {order} LIMIT {int(limit)}""")
 
 
 def passages_of(source: Source, article_ids: list[str]) -> dict[str, tuple[list[dict], int]]:
