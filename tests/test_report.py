@@ -416,3 +416,17 @@ def test_report_corrects_shares_with_real_coverage_rates_and_says_so(tmp_path):
     # Without real coverage on the card, the report says its rates are in-distribution.
     write_report(make_results(tmp_path / "plain"), tmp_path / "plain-report")
     assert "in-distribution cross-validation" in (tmp_path / "plain-report" / "summary.md").read_text(encoding="utf-8")
+
+
+def test_report_templates_and_static_files_are_package_data():
+    # A non-editable install only carries the files pyproject.toml declares as package data.
+    import fnmatch
+    import tomllib
+
+    from pipeline import config
+
+    patterns = tomllib.loads((config.PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["pipeline.report"]
+    package = config.PACKAGE_DIR / "report"
+    files = [p.relative_to(package).as_posix() for folder in ("templates", "static") for p in (package / folder).iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), files
