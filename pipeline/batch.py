@@ -104,8 +104,6 @@ def run(
 def _run(input_dir: Path, out: Path, *, stage: Path, run_id: str, notes: list, model, fmt, workers, engine,
          scheduler, relevance_filter, max_bytes, report, period, syndicated, quiet) -> RunResult:
     """The run itself: reads previous outputs and the cache in ``out``, writes to ``stage``."""
-    if not input_dir.exists():
-        raise FramingError(f"input not found: {input_dir}", None, "give a folder (or file) of articles")
     if engine not in ENGINES:
         raise FramingError(f"unknown engine {engine!r}", None, f"use one of: {', '.join(ENGINES)}")
     if fmt not in ("parquet", "csv"):

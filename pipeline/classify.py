@@ -64,10 +64,15 @@ def build_model(*, random_state: int = config.RANDOM_STATE) -> Pipeline:
 def model_input(texts: Sequence[str], titles: Sequence[str] | None = None) -> pd.DataFrame:
     """The model's input: passages with their articles' headlines (empty when unknown)."""
     texts = list(texts)
-    titles = [""] * len(texts) if titles is None else ["" if pd.isna(t) else str(t) for t in titles]
+    titles = _headlines(texts, titles)
     if len(titles) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(titles)} titles")
     return pd.DataFrame({"text": texts, "title": titles})
+
+
+def _headlines(texts: list, titles) -> list[str]:
+    """One headline per text: "" for all without ``titles``, and for a missing one."""
+    return [""] * len(texts) if titles is None else ["" if pd.isna(t) else str(t) for t in titles]
 
 
 def classifiable(texts: Iterable[str], titles: Iterable[str] | None = None) -> np.ndarray:
@@ -77,8 +82,8 @@ def classifiable(texts: Iterable[str], titles: Iterable[str] | None = None) -> n
     evaluation follow the same rule, so the figures in a model card describe what the
     pipeline outputs."""
     texts = list(texts)
-    titles = [""] * len(texts) if titles is None else ["" if pd.isna(t) else str(t) for t in titles]
-    return np.array([passage_kind(t) == "body" and lexicon.is_relevant(t, h) for t, h in zip(texts, titles)],
+    headlines = _headlines(texts, titles)
+    return np.array([passage_kind(t) == "body" and lexicon.is_relevant(t, h) for t, h in zip(texts, headlines)],
                     dtype=bool)
 
 
@@ -132,7 +137,7 @@ def cross_val_proba(
     written for the project are always trained on.
     """
     labels = np.asarray(labels)
-    titles = [""] * len(texts) if titles is None else list(titles)
+    titles = _headlines(texts, titles)
     weight = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     held = np.ones(len(texts), dtype=bool) if evaluate is None else np.asarray(evaluate, dtype=bool)
     held_idx, always = np.flatnonzero(held), np.flatnonzero(~held)
@@ -240,7 +245,7 @@ def train(
         "n": int(len(frame)),
         "duplicates_merged": int(frame.attrs.get("duplicates_merged", 0)),
         "label_counts": {label: int(counts.get(label, 0)) for label in config.LABELS},
-        "codebook_versions": {version: files for version, files in versions_used.items()},
+        "codebook_versions": versions_used,
         "real_coverage": real_coverage,
         "cv": {"scope": "in-distribution: every labelled file, mostly written for the project",
                "folds": cv_folds, "grouped_by": group_by, **metrics(labels, proba)},
@@ -263,7 +268,7 @@ def _real_coverage(frame: pd.DataFrame, is_real: np.ndarray, titles, weight, ran
     if field not in real_frame or real_frame[field].isna().any():
         raise FramingError(f"real-coverage passages need an {field!r} field to be cross-validated by article",
                            where, f"give every line of the real-coverage files its {field}")
-    groups = np.where(is_real, frame[field].astype(str) if field in frame else "", "")
+    groups = np.where(is_real, frame[field].astype(str), "")
     if real_frame[field].nunique() < cv_folds:
         raise FramingError(f"only {real_frame[field].nunique()} real-coverage articles for {cv_folds}-fold "
                            "cross-validation", where, "use fewer --folds or label more articles")

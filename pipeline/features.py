@@ -65,11 +65,12 @@ def cue_features(text: str, title: str = "") -> dict[str, float]:
     feats["state_only"] = float(state and not private)
     feats["no_cues"] = float(not any(present.values()))
     feats.update(_sentence_relations(in_sentence.values()))
-    feats.update(_context_features(text, title or "", private, state, distinct))
+    mechanic = present["private_mechanic"] or present["perk"]
+    feats.update(_context_features(text, title or "", private, mechanic, distinct))
     return feats
 
 
-def _context_features(text: str, title: str, private: bool, state: bool, distinct: bool) -> dict[str, float]:
+def _context_features(text: str, title: str, private: bool, mechanic: bool, distinct: bool) -> dict[str, float]:
     """Codebook 2's readings of relays, doubt and the headline.
 
     - ``relay_undoubted``: the passage relays a claim (says, reports, according to) and
@@ -87,7 +88,6 @@ def _context_features(text: str, title: str, private: bool, state: bool, distinc
     title_state = bool(title) and not title_private and (
         lexicon.STATE_NAME.search(title) is not None or lexicon.STATE_REFERENCE.search(title) is not None)
     reference = lexicon.REFERENCE.search(text) is not None
-    mechanic = bool(lexicon.cue_matches(text)["private_mechanic"] or lexicon.cue_matches(text)["perk"])
     return {
         "relay_undoubted": float(lexicon.RELAY.search(text) is not None and not doubted and private),
         "doubted": float(doubted),

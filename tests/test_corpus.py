@@ -143,21 +143,15 @@ REAL_FLOORS = {"binary_f1": 0.64, "macro_f1": 0.74, "brier": 0.12, "article_verd
 
 @pytest.fixture(scope="module")
 def real_coverage_figures():
-    """The model card's headline figure, computed as `framing train --real` computes it:
+    """The model card's headline figure, computed by the code `framing train --real` runs:
     real.jsonl cross-validated by article, the written passages always trained on."""
     from pipeline import classify
 
     frame = read_labelled([ROOT / "corpus" / "labelled" / f for f in ("seed.jsonl", "authored.jsonl", "real.jsonl")])
     is_real = (frame["file"] == str(ROOT / "corpus" / "labelled" / "real.jsonl")).to_numpy()
-    proba = classify.cross_val_proba(
-        frame["text"].tolist(), frame["label"].to_numpy(), titles=frame["title"].fillna("").tolist(),
-        sample_weight=[config.REAL_WEIGHT if r else 1.0 for r in is_real],
-        groups=frame[config.REAL_GROUP_FIELD].astype(str).where(is_real, "").to_numpy(), evaluate=is_real)[is_real]
-    y_true = frame["label"].to_numpy()[is_real]
-    figures = classify.metrics(y_true, proba)
-    figures["article_verdicts"] = classify.article_agreement(
-        frame[config.REAL_GROUP_FIELD].to_numpy()[is_real], y_true, np.asarray(config.LABELS)[proba.argmax(axis=1)])
-    return figures
+    return classify._real_coverage(frame, is_real, frame["title"].fillna("").tolist(),
+                                   np.where(is_real, config.REAL_WEIGHT, 1.0), config.RANDOM_STATE, config.CV_FOLDS,
+                                   "corpus/labelled")
 
 
 @pytest.mark.slow
